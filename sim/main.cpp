@@ -191,6 +191,8 @@ int main(int argc, char** argv) {
     }
     // Enough workers that a few hanging requests do not starve the others.
     server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+    // Idle connections hold a worker until this passes, also at shutdown.
+    server.set_keep_alive_timeout(2);
     api->install(server);
 
     const std::string host = options.ipv6 ? "::1" : "127.0.0.1";
