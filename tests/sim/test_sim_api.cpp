@@ -134,7 +134,8 @@ TEST_CASE("sim: only the requested fields are returned") {
     Simulator sim;
     auto reply = sim.devices(list_params("", "common.uuid,common.platform"));
     REQUIRE(reply.status == 200);
-    for (const auto& device : reply.json()["results"]) {
+    const auto body = reply.json();
+    for (const auto& device : body["results"]) {
         CHECK(device.size() == 2);
         CHECK(device.contains("common.uuid"));
         CHECK(device.contains("common.platform"));
@@ -368,7 +369,8 @@ TEST_CASE("sim: a GDPR user sees personal fields masked, other fields intact") {
     Simulator sim(SimConfig().user("gdpr@example.com", "pw", {{1}}, true));
     auto reply = sim.devices(list_params("", kAllFields), SimCredentials{"gdpr@example.com", "pw"});
     REQUIRE(reply.status == 200);
-    for (const auto& device : reply.json()["results"]) {
+    const auto body = reply.json();
+    for (const auto& device : body["results"]) {
         CHECK(device["user.user_id"] == "*****");
         CHECK(device["user.email_address"] == "*****");
         CHECK(device["common.imei"] == "*****");
@@ -407,7 +409,8 @@ TEST_CASE("sim: search_fields lists the device field names") {
     auto reply = sim.get("/api/v2/devices/search_fields?adminDeviceSpaceId=1");
     REQUIRE(reply.status == 200);
     std::set<std::string> names;
-    for (const auto& field : reply.json()["results"])
+    const auto body = reply.json();
+    for (const auto& field : body["results"])
         names.insert(field["name"].get<std::string>());
     CHECK(names.count("common.uuid") == 1);
     CHECK(names.count("ios.iPhone UDID") == 1);
