@@ -138,6 +138,8 @@ int read_port(int fd, std::chrono::milliseconds timeout) {
 
 Simulator::Simulator(const SimConfig& config, const SimOptions& options)
     : prefix_(options.prefix), ipv6_(options.ipv6) {
+    // A server that drops a connection must fail the request, not kill the test with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
     const auto pki = test_pki_dir();
     write_file(dir_ / "config.json", config.json().dump(2));
 
