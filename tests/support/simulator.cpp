@@ -208,18 +208,30 @@ Simulator::Simulator(const SimConfig& config, const SimOptions& options)
 }
 
 Simulator::~Simulator() {
+    stop();
+}
+
+int Simulator::stop() {
     if (stdin_fd_ >= 0)
         close(stdin_fd_);
+    stdin_fd_ = -1;
     if (pid_ <= 0)
-        return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-        if (waitpid(pid_, nullptr, WNOHANG) == pid_)
-            return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return -1;
+    const pid_t pid = pid_;
+    pid_ = -1;
+    kill(pid, SIGTERM);
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+        exited = waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    if (!exited) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string Simulator::base_url() const {
