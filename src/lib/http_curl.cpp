@@ -444,11 +444,14 @@ TransportError tls_error(const ChainInfo& info, long verify_result, const std::s
                          const std::string& curl_text, const CaSource& ca) {
     std::string trusted = "; trusted: " + ca.describe();
     long code = info.error != X509_V_OK ? info.error : verify_result;
+    // The chain passed OpenSSL, so what failed is libcurl's own host name check, which reports
+    // X509_V_ERR_UNSPECIFIED.
+    if (info.error == X509_V_OK && !info.leaf_subject.empty() &&
+        (code == X509_V_ERR_UNSPECIFIED || code == X509_V_OK))
+        code = X509_V_ERR_HOSTNAME_MISMATCH;
 
     switch (code) {
-        case X509_V_OK:
         case X509_V_ERR_HOSTNAME_MISMATCH:
-            // libcurl checks the name itself after OpenSSL accepted the chain.
             return TransportError(
                 FailureReason::tls_name_mismatch,
                 fmt::format("TLS: the certificate of {} is for {}, not for {}", host,
