@@ -217,8 +217,12 @@ bool Checker::parse() {
         auto first = trim(text_);
         if (!first.empty() && (first.front() == '{' || first.front() == '['))
             message += " (it looks like JSON)";
-        add(lines_->line_of(static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0))),
-            "not-xml", message, "download the spec file again or " + generate_hint);
+        // Plain text parses as character data up to the end; its first line is more useful.
+        std::size_t at = result.status == pugi::status_no_document_element
+                             ? text_.find_first_not_of(" \t\r\n")
+                             : static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0));
+        add(lines_->line_of(at), "not-xml", message,
+            "download the spec file again or " + generate_hint);
         return false;
     }
 
