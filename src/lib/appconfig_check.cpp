@@ -357,8 +357,6 @@ void Checker::check_root_order(pugi::xml_node root) {
         std::string name = child.name();
         auto it = std::find(root_order.begin(), root_order.end(), name);
         if (it == root_order.end()) {
-            if (name == "key" || name == "plist")
-                continue;  // reported as plist elsewhere
             add(line(child), "unknown-element",
                 "<" + name + "> is not allowed in <managedAppConfiguration>",
                 "only version, bundleId, dict, presentation and license may appear there");
