@@ -53,7 +53,15 @@ struct ManagedValue {
 // a non-Android integration and Error(failure) for a malformed configuration key.
 std::vector<ManagedValue> android_values(const Integration& integration);
 
-// One problem found in a spec file.
+// One problem found in a spec file. The codes are stable (scripts match on them):
+//   the file:     empty, not-xml, html, plist, bom, utf16, nul, not-utf8, encoding
+//   the schema:   root, namespace, unknown-element, unknown-attribute, duplicate-element,
+//                 element-order, missing-element, version, bundle-id, empty-dict,
+//                 missing-keyname, duplicate-key, value-count, locale, presentation-empty,
+//                 presentation-key, field-type
+//   Duo Mobile:   duo-bundle-id, missing-key, misspelt-key, key-type, missing-value,
+//                 identifier-placeholder, identifier-near-miss, identifier-literal,
+//                 identifier-variable, identifier-value, config-key-shape, config-key-mismatch
 struct Finding {
     int line = 0;         // 1-based; 0 when the problem has no single line
     std::string code;     // stable short id, e.g. "bom", "duplicate-key", "config-key-mismatch"

@@ -23,9 +23,6 @@ using namespace detail;
 
 namespace {
 
-const std::string generate_hint =
-    "generate a correct file with 'tectl appconfig generate ID -o app_config_spec.xml'";
-
 const std::vector<std::string> root_order = {"version", "bundleId", "dict", "presentation",
                                              "license"};
 const std::set<std::string> key_elements = {"string", "stringArray", "integer", "integerArray",
@@ -61,6 +58,11 @@ class Checker {
     std::vector<Finding> run(std::string_view bytes);
 
   private:
+    // The last resort for most problems, naming the integration when the caller gave one.
+    std::string generate_hint() const {
+        return "generate a correct file with 'tectl appconfig generate " +
+               (expected_ ? expected_->id : std::string("ID")) + " -o app_config_spec.xml'";
+    }
     void add(int line, std::string code, std::string message, std::string hint) {
         findings_.push_back({line, std::move(code), std::move(message), std::move(hint)});
     }
@@ -93,7 +95,7 @@ class Checker {
     std::string text_;
     std::optional<LineMap> lines_;
     pugi::xml_document doc_;
-    // keyName -> the key element, in document order of first appearance
+    // keyName -> the first key element with that name
     std::map<std::string, pugi::xml_node> keys_;
     // Duo's keys written as plist <key>/<string> pairs inside the spec's <dict>
     std::map<std::string, KeyValue> plist_pairs_;
@@ -108,11 +110,12 @@ std::vector<Finding> Checker::run(std::string_view bytes) {
         if (name == "plist" || name == "dict") {
             check_plist(name == "plist" ? root.child("dict") : root, line(root));
         } else {
-            if (name != "managedAppConfiguration" && name.find(':') == std::string::npos) {
+            auto local = name.substr(name.find(':') == std::string::npos ? 0 : name.find(':') + 1);
+            if (local != "managedAppConfiguration") {
                 add(line(root), "root",
                     "the root element is <" + name + ">, not <managedAppConfiguration>",
                     "an AppConfig spec file starts with <managedAppConfiguration>; " +
-                        generate_hint);
+                        generate_hint());
             }
             check_ampersands();
             check_namespaces(root);
@@ -134,7 +137,7 @@ std::vector<Finding> Checker::run(std::string_view bytes) {
 // Turns the bytes into UTF-8 text for the parser; false when there is nothing to parse.
 bool Checker::decode(std::string_view bytes) {
     if (trim(bytes).empty()) {
-        add(0, "empty", "the file is empty", "download the spec file again or " + generate_hint);
+        add(0, "empty", "the file is empty", "download the spec file again or " + generate_hint());
         return false;
     }
 
@@ -146,7 +149,7 @@ bool Checker::decode(std::string_view bytes) {
                 " a byte-order mark); EPMM expects UTF-8",
             "save it as UTF-8 without a byte-order mark (for example 'iconv -f UTF-16 -t UTF-8'), "
             "or " +
-                generate_hint);
+                generate_hint());
         text_ = utf16_to_utf8(bytes.substr(utf16.bom ? 2 : 0), utf16.order);
     } else {
         text_ = std::string(bytes);
@@ -154,7 +157,7 @@ bool Checker::decode(std::string_view bytes) {
             add(1, "bom", "the file starts with a UTF-8 byte-order mark",
                 "save it as UTF-8 without a byte-order mark (an editor's \"UTF-8\" rather than "
                 "\"UTF-8 with BOM\"), or " +
-                    generate_hint);
+                    generate_hint());
             text_.erase(0, 3);
         }
     }
@@ -167,7 +170,7 @@ bool Checker::decode(std::string_view bytes) {
         add(lines_->line_of(nul), "nul",
             "the file contains " + std::to_string(count) + " NUL byte" + (count > 1 ? "s" : "") +
                 " (the first here); XML cannot contain them",
-            "the file is damaged or in another encoding; download it again or " + generate_hint);
+            "the file is damaged or in another encoding; download it again or " + generate_hint());
         text_.erase(std::remove(text_.begin(), text_.end(), '\0'), text_.end());
         lines_.emplace(text_);
     }
@@ -175,7 +178,7 @@ bool Checker::decode(std::string_view bytes) {
     if (auto bad = first_invalid_utf8(text_)) {
         add(lines_->line_of(*bad), "not-utf8",
             "the file is not valid UTF-8 (probably saved as Latin-1 or Windows-1252)",
-            "save it as UTF-8 without a byte-order mark, or " + generate_hint);
+            "save it as UTF-8 without a byte-order mark, or " + generate_hint());
     }
     return true;
 }
@@ -192,7 +195,7 @@ bool Checker::recognise_html() {
             "this is an HTML page, not a spec file (a web page saved instead of the download?)",
             "use the \"Download the App Config XML spec\" link itself rather than saving the "
             "page, or " +
-                generate_hint);
+                generate_hint());
         return true;
     }
     return false;
@@ -209,7 +212,8 @@ bool Checker::parse() {
                 "this is a property list (plist), not an AppConfig spec file, and it is not "
                 "well-formed XML either: " +
                     std::string(result.description()),
-                "EPMM's Managed App Configurations needs an AppConfig spec file; " + generate_hint);
+                "EPMM's Managed App Configurations needs an AppConfig spec file; " +
+                    generate_hint());
             return false;
         }
         std::string message = "the file is not well-formed XML: ";
@@ -222,7 +226,7 @@ bool Checker::parse() {
                              ? text_.find_first_not_of(" \t\r\n")
                              : static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0));
         add(lines_->line_of(at), "not-xml", message,
-            "download the spec file again or " + generate_hint);
+            "download the spec file again or " + generate_hint());
         return false;
     }
 
@@ -234,13 +238,13 @@ bool Checker::parse() {
             add(line(node), "not-xml",
                 "the file has a second top-level element <" + std::string(node.name()) +
                     ">; XML allows only one",
-                "keep one <managedAppConfiguration> element, or " + generate_hint);
+                "keep one <managedAppConfiguration> element, or " + generate_hint());
             return false;
         }
     }
     if (elements == 0) {
         add(0, "not-xml", "the file holds no XML element",
-            "download the spec file again or " + generate_hint);
+            "download the spec file again or " + generate_hint());
         return false;
     }
     return true;
@@ -279,7 +283,7 @@ void Checker::check_plist(pugi::xml_node dict, int line_of_plist) {
         "AppConfig spec file",
         "EPMM's Managed App Configurations needs an AppConfig spec file with root "
         "<managedAppConfiguration>; " +
-            generate_hint);
+            generate_hint());
 
     for (auto key = dict.child("key"); key; key = key.next_sibling("key")) {
         std::string name(trim(key.text().get()));
@@ -381,7 +385,7 @@ void Checker::check_root_order(pugi::xml_node root) {
             add(line(root), "missing-element",
                 "<managedAppConfiguration> has no <" + std::string(required) + "> element",
                 "add it (the order is version, bundleId, dict, presentation, license), or " +
-                    generate_hint);
+                    generate_hint());
         }
     }
 }
@@ -453,7 +457,7 @@ void Checker::check_dict(pugi::xml_node root) {
                     "<dict> holds plist <key>/<string> pairs instead of AppConfig key elements",
                     "write each key as <string keyName=\"...\"><defaultValue><value>...</value>"
                     "</defaultValue></string>, or " +
-                        generate_hint);
+                        generate_hint());
                 plist_reported = true;
             }
             std::string key_name(trim(child.text().get()));
@@ -478,7 +482,7 @@ void Checker::check_dict(pugi::xml_node root) {
     }
     if (key_count == 0 && !plist_reported) {
         add(line(dict), "empty-dict", "<dict> holds no key elements",
-            "add Duo Mobile's two keys, or " + generate_hint);
+            "add Duo Mobile's two keys, or " + generate_hint());
     }
 }
 
@@ -659,7 +663,7 @@ std::optional<KeyValue> Checker::value_of(pugi::xml_node key, std::string_view n
     auto default_value = key.child("defaultValue");
     if (!default_value) {
         add(line(key), "missing-value", "key " + in_quotes(name) + " has no <defaultValue>",
-            "add its default value so the EPMM console fills it in; " + generate_hint);
+            "add its default value so the EPMM console fills it in; " + generate_hint());
         return std::nullopt;
     }
     for (const char* variable : {"userVariable", "deviceVariable"}) {
@@ -678,7 +682,7 @@ std::optional<KeyValue> Checker::value_of(pugi::xml_node key, std::string_view n
     if (!value) {
         add(line(default_value), "missing-value",
             "the <defaultValue> of key " + in_quotes(name) + " has no <value>",
-            "add the <value> element; " + generate_hint);
+            "add the <value> element; " + generate_hint());
         return std::nullopt;
     }
     return KeyValue{value.text().get(), line(value)};
@@ -726,7 +730,7 @@ void Checker::check_duo_keys(pugi::xml_node root) {
             } else {
                 add(0, "missing-key", "the file has no key " + in_quotes(wanted),
                     "add <string keyName=\"" + std::string(wanted) + "\"> to <dict>, or " +
-                        generate_hint);
+                        generate_hint());
             }
         }
         if (!value)

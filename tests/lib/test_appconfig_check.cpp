@@ -394,7 +394,39 @@ TEST_CASE("check: an element dict does not allow", "[appconfig][check]") {
     require_schema_rejects(spec);
 }
 
+TEST_CASE("check: an empty dict, a key without keyName, an attribute keys do not take",
+          "[appconfig][check]") {
+    auto dict_start = valid_spec.find("  <dict>");
+    auto dict_end = valid_spec.find("  </dict>\n") + 10;
+    auto empty =
+        valid_spec.substr(0, dict_start) + "  <dict>\n  </dict>\n" + valid_spec.substr(dict_end);
+    CHECK(summary(check_file(empty)) ==
+          "empty-dict@5 presentation-key@8 presentation-key@9 missing-key@0 missing-key@0");
+    require_schema_rejects(empty);
+
+    auto nameless = spec_with("  </dict>", "    <string/>\n  </dict>");
+    CHECK(summary(check_file(nameless)) == "missing-keyname@12");
+    require_schema_rejects(nameless);
+
+    auto attribute = spec_with("<string keyName=\"trustedEndpointIdentifier\">",
+                               "<string keyName=\"trustedEndpointIdentifier\" type=\"text\">");
+    CHECK(summary(check_file(attribute)) == "unknown-attribute@6");
+    require_schema_rejects(attribute);
+}
+
 // ---- Duo Mobile's rules ----
+
+TEST_CASE("check: one of Duo's keys declared as another type", "[appconfig][check]") {
+    auto spec = spec_with(R"(    <string keyName="trustedEndpointConfigurationKey">
+      <defaultValue><value>DPK0W0KLPJLOGSKHTDD</value></defaultValue>
+    </string>)",
+                          R"(    <integer keyName="trustedEndpointConfigurationKey">
+      <defaultValue><value>DPK0W0KLPJLOGSKHTDD</value></defaultValue>
+    </integer>)");
+    auto findings = check_file(spec);
+    CHECK(summary(findings) == "key-type@9");
+    CHECK(mentions(findings[0], "<string>"));
+}
 
 TEST_CASE("check: Duo Mobile's Android package name used as the iOS bundle id",
           "[appconfig][check]") {
