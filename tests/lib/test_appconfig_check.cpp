@@ -619,3 +619,13 @@ TEST_CASE("read_spec_file refuses what it cannot read, and files over 1 MiB",
     test::write_file(limit, std::string(max_spec_file_bytes, ' '));
     CHECK(read_spec_file(limit).size() == max_spec_file_bytes);
 }
+
+TEST_CASE("check: every truncation of a spec file is reported and none crashes",
+          "[appconfig][check]") {
+    auto complete = valid_spec.rfind('>') + 1;
+    for (std::size_t length = 0; length < complete; ++length) {
+        INFO("first " << length << " bytes");
+        CHECK_FALSE(check_spec_file(valid_spec.substr(0, length)).empty());
+    }
+    CHECK(check_spec_file(valid_spec.substr(0, complete)).empty());
+}
