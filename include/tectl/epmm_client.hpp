@@ -22,7 +22,7 @@ struct Endpoint {
     std::string host;
     int port = 443;
     std::string user;
-    std::string password;          // never logged: registered with the log sink's redaction
+    std::string password;  // never logged: registered with the log sink's redaction
     std::string api_prefix = "/api/v2";
 };
 
@@ -32,22 +32,22 @@ struct DeviceSpace {
 };
 
 struct DeviceQuery {
-    std::int64_t space = 1;                  // adminDeviceSpaceId
-    std::string query;                       // EPMM query syntax, at most 255 characters
-    std::vector<std::string> fields;         // e.g. "common.uuid", "common.platform"
-    int limit = 200;                         // at most 200
-    std::int64_t offset = 0;                 // index of the first record
-    std::string sort_field = "common.id";    // a stable key for paging
+    std::int64_t space = 1;                // adminDeviceSpaceId
+    std::string query;                     // EPMM query syntax, at most 255 characters
+    std::vector<std::string> fields;       // e.g. "common.uuid", "common.platform"
+    int limit = 200;                       // at most 200
+    std::int64_t offset = 0;               // index of the first record
+    std::string sort_field = "common.id";  // a stable key for paging
 };
 
 struct DevicePage {
-    std::vector<nlohmann::json> results;     // flat objects keyed by the requested field names
+    std::vector<nlohmann::json> results;  // flat objects keyed by the requested field names
     std::int64_t total_count = 0;
     bool has_more = false;
 };
 
 class Client {
-public:
+  public:
     Client(std::unique_ptr<http::Transport> transport, Endpoint endpoint);
     ~Client();
 
@@ -66,7 +66,7 @@ public:
     // Requests sent so far (retries included).
     std::int64_t requests_sent() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -29,7 +29,7 @@ Platform parse_platform(std::string_view text) {
         throw Error(ErrorKind::conflict,
                     "iOS certificate integrations can no longer be created: certificate-based "
                     "trusted endpoint checks reached end of life on 7 October 2024",
-                    "use --platform ios (Duo Mobile with AppConfig) instead");
+                    "use --platform ios, which is Duo Mobile with AppConfig, instead");
     }
     throw Error(ErrorKind::usage, "unknown platform '" + std::string(text) + "'",
                 "use --platform android or --platform ios");
