@@ -72,6 +72,12 @@ class Context {
     bool color_ = false;
 };
 
+// Thrown by a command that has already printed its outcome (text or --json) and only needs
+// the process to end with `code`; main returns it without printing anything more.
+struct ExitStatus {
+    int code = 1;
+};
+
 // Set by SIGINT/SIGTERM while a cancellable operation runs (see CancellableScope).
 const std::atomic<bool>& interrupted();
 int interrupt_signal();

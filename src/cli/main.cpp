@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
+    tectl::cli::setup_test(app, ctx);
 
     // Runs once every option is parsed, before the command's callback.
     app.parse_complete_callback([&ctx] { ctx.start(); });
@@ -170,6 +171,8 @@ int main(int argc, char** argv) {
                           : app.get_subcommands().front()->get_name() + " ")
                   << "--help')\n";
         return 2;
+    } catch (const tectl::cli::ExitStatus& e) {
+        return e.code;
     } catch (const tectl::Error& e) {
         return report(ctx, e);
     } catch (const std::exception& e) {
