@@ -12,6 +12,7 @@ _tectl() {
             '':enable) path='enable' ;;
             '':disable) path='disable' ;;
             '':delete) path='delete' ;;
+            '':test) path='test' ;;
             '':completion) path='completion' ;;
         esac
     done
@@ -25,7 +26,7 @@ _tectl() {
     local globals='--help -h --version --json --no-input --yes -y --dry-run --verbose -v --quiet -q --color --state-dir --timeout'
     local words
     case "$path" in
-        '') words='create configure list show enable disable delete completion' ;;
+        '') words='create configure list show enable disable delete test completion' ;;
         'create') words='--help -h --platform --name --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'configure') words='--help -h --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'list') words='--help -h' ;;
@@ -33,6 +34,7 @@ _tectl() {
         'enable') words='--help -h --group --all --force' ;;
         'disable') words='--help -h' ;;
         'delete') words='--help -h' ;;
+        'test') words='--help -h --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'completion') words='--help -h bash zsh fish' ;;
     esac
     if [[ $cur == -* ]]; then
