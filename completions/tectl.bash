@@ -12,6 +12,7 @@ _tectl() {
             '':enable) path='enable' ;;
             '':disable) path='disable' ;;
             '':delete) path='delete' ;;
+            '':test) path='test' ;;
             '':appconfig) path='appconfig' ;;
             'appconfig':generate) path='appconfig generate' ;;
             'appconfig':check) path='appconfig check' ;;
@@ -30,7 +31,7 @@ _tectl() {
     local globals='--help -h --version --json --no-input --yes -y --dry-run --verbose -v --quiet -q --color --state-dir --timeout'
     local words
     case "$path" in
-        '') words='create configure list show enable disable delete appconfig completion' ;;
+        '') words='create configure list show enable disable delete test appconfig completion' ;;
         'create') words='--help -h --platform --name --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'configure') words='--help -h --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'list') words='--help -h' ;;
@@ -38,6 +39,7 @@ _tectl() {
         'enable') words='--help -h --group --all --force' ;;
         'disable') words='--help -h' ;;
         'delete') words='--help -h' ;;
+        'test') words='--help -h --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'appconfig') words='--help -h generate check' ;;
         'appconfig generate') words='--help -h --output -o' ;;
         'appconfig check') words='--help -h --integration' ;;

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
+    tectl::cli::setup_test(app, ctx);
     tectl::cli::setup_appconfig(app, ctx);
     tectl::cli::setup_completion(app, ctx);
 
