@@ -49,7 +49,8 @@ nlohmann::json device_json(const IndexedDevice& device);
 struct IndexedSpace {
     std::int64_t id = 0;
     std::string name;
-    std::int64_t devices = 0;  // devices first found in this space
+    std::int64_t devices = 0;   // devices first found in this space
+    std::int64_t reported = 0;  // EPMM's totalCount for the space (overlapping spaces included)
 
     bool operator==(const IndexedSpace&) const = default;
 };

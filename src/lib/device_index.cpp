@@ -336,7 +336,8 @@ void DeviceIndexWriter::commit(IndexMeta meta) {
     meta.device_count = impl_->added;
     nlohmann::json spaces = nlohmann::json::array();
     for (const auto& s : meta.spaces) {
-        spaces.push_back({{"id", s.id}, {"name", s.name}, {"devices", s.devices}});
+        spaces.push_back(
+            {{"id", s.id}, {"name", s.name}, {"devices", s.devices}, {"reported", s.reported}});
     }
 
     sqlite3* db = impl_->db;
@@ -399,6 +400,10 @@ std::optional<DeviceIndex> DeviceIndex::open(const std::filesystem::path& path) 
                     "the device index " + path.string() + " was written by a newer tectl",
                     "upgrade tectl, or " + hint_for(path));
     }
+    // A first sync that failed leaves an empty database behind: still never synced.
+    if (version == 0 && pragma_int(impl->db, path, "SELECT count(*) FROM sqlite_master") == 0) {
+        return std::nullopt;
+    }
     if (version < kSchemaVersion) {
         throw Error(ErrorKind::failure,
                     path.string() + " is not a tectl device index (or an old one)",
@@ -456,9 +461,9 @@ IndexMeta DeviceIndex::meta() const {
             for (const auto& j : spaces) {
                 if (!j.is_object())
                     continue;
-                meta.spaces.push_back({j.value("id", std::int64_t{0}),
-                                       j.value("name", std::string()),
-                                       j.value("devices", std::int64_t{0})});
+                meta.spaces.push_back(
+                    {j.value("id", std::int64_t{0}), j.value("name", std::string()),
+                     j.value("devices", std::int64_t{0}), j.value("reported", std::int64_t{0})});
             }
         }
     }

@@ -85,7 +85,7 @@ TEST_CASE("a committed sync is found by one and by many lookups", "[device-index
         CHECK(writer.add(device(2, 7)));
         CHECK_FALSE(writer.add(device(1, 7)));  // the same UUID in a second space keeps the first
         CHECK(writer.count() == 2);
-        writer.commit({"2026-01-01T00:00:00Z", 0, {{1, "Global", 1}, {7, "Space 7", 1}}});
+        writer.commit({"2026-01-01T00:00:00Z", 0, {{1, "Global", 1, 2}, {7, "Space 7", 1, 1}}});
     }
     auto index = DeviceIndex::open(path);
     REQUIRE(index);
@@ -104,7 +104,7 @@ TEST_CASE("a committed sync is found by one and by many lookups", "[device-index
     auto meta = index->meta();
     CHECK(meta.last_sync == "2026-01-01T00:00:00Z");
     CHECK(meta.device_count == 2);
-    CHECK(meta.spaces == std::vector<IndexedSpace>{{1, "Global", 1}, {7, "Space 7", 1}});
+    CHECK(meta.spaces == std::vector<IndexedSpace>{{1, "Global", 1, 2}, {7, "Space 7", 1, 1}});
 }
 
 TEST_CASE("a sync replaces the previous index entirely", "[device-index]") {
