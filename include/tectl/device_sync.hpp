@@ -26,6 +26,7 @@ struct SyncProgress {
 struct SyncOptions {
     std::filesystem::path index_path;  // the integration's index file
     std::vector<std::int64_t> spaces;  // the integration's spaces; empty: the user's own spaces
+    std::vector<Space> resolved;       // when not empty: these spaces, `spaces` unused
     int limit = 200;                   // devices per page, at most 200
     std::function<void(const SyncProgress&)> progress;  // after every page (may be empty)
     const std::atomic<bool>* cancel = nullptr;          // set (e.g. on SIGINT) to stop

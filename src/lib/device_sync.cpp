@@ -89,7 +89,9 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
 
     // Opened first: a sync already running is reported before any request is sent.
     DeviceIndexWriter writer(options.index_path);
-    auto spaces = resolve_spaces(source, options.spaces, options.index_path);
+    auto spaces = options.resolved.empty()
+                      ? resolve_spaces(source, options.spaces, options.index_path)
+                      : options.resolved;
 
     SyncSummary summary;
     SyncProgress progress;
