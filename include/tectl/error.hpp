@@ -25,14 +25,14 @@ int exit_code(ErrorKind kind);
 std::string_view kind_name(ErrorKind kind);
 
 class Error : public std::runtime_error {
-public:
+  public:
     // `message` says what is wrong; `hint` says what to do about it (may be empty).
     Error(ErrorKind kind, std::string message, std::string hint = {});
 
     ErrorKind kind() const noexcept { return kind_; }
     const std::string& hint() const noexcept { return hint_; }
 
-private:
+  private:
     ErrorKind kind_;
     std::string hint_;
 };

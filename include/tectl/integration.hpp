@@ -27,18 +27,18 @@ Status parse_status(std::string_view text);
 // How tectl reaches the EPMM REST API for this integration. The password is not here: it lives
 // in the state directory's credential file, apart from state.json.
 struct EpmmSettings {
-    std::string host;                   // normalised host name, no scheme, no port
+    std::string host;  // normalised host name, no scheme, no port
     int port = 443;
-    std::string user;                   // the local API user's e-mail address
-    std::vector<std::int64_t> spaces;   // device space ids; empty means "the user's own spaces"
-    std::string cacert;                 // CA bundle path, empty for the default trust sources
-    bool insecure = false;              // TLS verification off (explicit, warned on every use)
+    std::string user;                  // the local API user's e-mail address
+    std::vector<std::int64_t> spaces;  // device space ids; empty means "the user's own spaces"
+    std::string cacert;                // CA bundle path, empty for the default trust sources
+    bool insecure = false;             // TLS verification off (explicit, warned on every use)
 
     bool operator==(const EpmmSettings&) const = default;
 };
 
 struct CheckResult {
-    std::string name;    // "dns", "connect", "tls", "credentials", "spaces", "device-read"
+    std::string name;  // "dns", "connect", "tls", "credentials", "spaces", "device-read"
     bool ok = false;
     std::string detail;
 
@@ -47,25 +47,25 @@ struct CheckResult {
 
 // The outcome of the last configuration test ("Test Configuration").
 struct ConfigTest {
-    std::string time;           // ISO-8601 UTC
+    std::string time;  // ISO-8601 UTC
     bool ok = false;
-    std::string epmm_version;   // as reported by /api/v2/ping, when reached
+    std::string epmm_version;  // as reported by /api/v2/ping, when reached
     std::vector<CheckResult> checks;
 
     bool operator==(const ConfigTest&) const = default;
 };
 
 struct Integration {
-    std::string id;             // "DI" + 18 upper-case letters and digits
-    std::string name;           // unique among integrations
+    std::string id;    // "DI" + 18 upper-case letters and digits
+    std::string name;  // unique among integrations
     Platform platform = Platform::android;
     Status status = Status::disabled;
     std::vector<std::string> test_groups;
-    std::string config_key;     // "DPK" + 16 upper-case letters and digits
-    int spec_version = 1;       // AppConfig spec file version; rises when the key changes
+    std::string config_key;  // "DPK" + 16 upper-case letters and digits
+    int spec_version = 1;    // AppConfig spec file version; rises when the key changes
     EpmmSettings epmm;
     std::optional<ConfigTest> last_test;
-    std::optional<std::string> last_sync;   // ISO-8601 UTC of the last completed device sync
+    std::optional<std::string> last_sync;  // ISO-8601 UTC of the last completed device sync
     std::string created_at;
     std::string updated_at;
 

@@ -30,9 +30,14 @@ std::string redact(std::string_view text);
 void write(Level level, std::string_view message);
 
 inline void debug(std::string_view message) {
-    if (debug_enabled()) write(Level::debug, message);
+    if (debug_enabled())
+        write(Level::debug, message);
 }
-inline void info(std::string_view message) { write(Level::info, message); }
-inline void warning(std::string_view message) { write(Level::warning, message); }
+inline void info(std::string_view message) {
+    write(Level::info, message);
+}
+inline void warning(std::string_view message) {
+    write(Level::warning, message);
+}
 
 }  // namespace tectl::log

@@ -2,17 +2,26 @@
 
 namespace tectl {
 
-int exit_code(ErrorKind kind) { return static_cast<int>(kind); }
+int exit_code(ErrorKind kind) {
+    return static_cast<int>(kind);
+}
 
 std::string_view kind_name(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::failure: return "failure";
-        case ErrorKind::usage: return "usage";
-        case ErrorKind::not_found: return "not_found";
-        case ErrorKind::auth: return "auth";
-        case ErrorKind::network: return "network";
-        case ErrorKind::conflict: return "conflict";
-        case ErrorKind::interrupted: return "interrupted";
+        case ErrorKind::failure:
+            return "failure";
+        case ErrorKind::usage:
+            return "usage";
+        case ErrorKind::not_found:
+            return "not_found";
+        case ErrorKind::auth:
+            return "auth";
+        case ErrorKind::network:
+            return "network";
+        case ErrorKind::conflict:
+            return "conflict";
+        case ErrorKind::interrupted:
+            return "interrupted";
     }
     return "failure";
 }

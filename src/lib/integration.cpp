@@ -10,35 +10,43 @@ std::string_view to_string(Platform platform) {
 
 std::string_view to_string(Status status) {
     switch (status) {
-        case Status::disabled: return "disabled";
-        case Status::test_group: return "test-group";
-        case Status::all_users: return "all-users";
+        case Status::disabled:
+            return "disabled";
+        case Status::test_group:
+            return "test-group";
+        case Status::all_users:
+            return "all-users";
     }
     return "disabled";
 }
 
 Platform parse_platform(std::string_view text) {
-    if (text == "android") return Platform::android;
-    if (text == "ios") return Platform::ios;
+    if (text == "android")
+        return Platform::android;
+    if (text == "ios")
+        return Platform::ios;
     if (text == "ios-certificate" || text == "ios-cert" || text == "ios-certificates") {
         throw Error(ErrorKind::conflict,
                     "iOS certificate integrations can no longer be created: certificate-based "
                     "trusted endpoint checks reached end of life on 7 October 2024",
-                    "use --platform ios (Duo Mobile with AppConfig) instead");
+                    "use --platform ios, which is Duo Mobile with AppConfig, instead");
     }
     throw Error(ErrorKind::usage, "unknown platform '" + std::string(text) + "'",
                 "use --platform android or --platform ios");
 }
 
 Status parse_status(std::string_view text) {
-    if (text == "disabled") return Status::disabled;
-    if (text == "test-group") return Status::test_group;
-    if (text == "all-users") return Status::all_users;
+    if (text == "disabled")
+        return Status::disabled;
+    if (text == "test-group")
+        return Status::test_group;
+    if (text == "all-users")
+        return Status::all_users;
     throw Error(ErrorKind::failure, "unknown integration status '" + std::string(text) + "'");
 }
 
 void to_json(nlohmann::json& j, const EpmmSettings& s) {
-    j = {{"host", s.host},   {"port", s.port},         {"user", s.user},
+    j = {{"host", s.host},     {"port", s.port},     {"user", s.user},
          {"spaces", s.spaces}, {"cacert", s.cacert}, {"insecure", s.insecure}};
 }
 
@@ -85,8 +93,10 @@ void to_json(nlohmann::json& j, const Integration& i) {
          {"last_sync", nullptr},
          {"created_at", i.created_at},
          {"updated_at", i.updated_at}};
-    if (i.last_test) j["last_test"] = *i.last_test;
-    if (i.last_sync) j["last_sync"] = *i.last_sync;
+    if (i.last_test)
+        j["last_test"] = *i.last_test;
+    if (i.last_sync)
+        j["last_sync"] = *i.last_sync;
 }
 
 void from_json(const nlohmann::json& j, Integration& i) {
@@ -99,7 +109,8 @@ void from_json(const nlohmann::json& j, Integration& i) {
     i.spec_version = j.value("spec_version", 1);
     i.epmm = j.value("epmm", EpmmSettings{});
     i.last_test.reset();
-    if (j.contains("last_test") && !j["last_test"].is_null()) i.last_test = j["last_test"];
+    if (j.contains("last_test") && !j["last_test"].is_null())
+        i.last_test = j["last_test"];
     i.last_sync.reset();
     if (j.contains("last_sync") && !j["last_sync"].is_null())
         i.last_sync = j["last_sync"].get<std::string>();

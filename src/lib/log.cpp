@@ -28,10 +28,12 @@ void mask_authorization(std::string& text) {
                               header.begin(), header.end(), [](char a, char b) {
                                   return std::tolower(static_cast<unsigned char>(a)) == b;
                               });
-        if (it == text.end()) return;
+        if (it == text.end())
+            return;
         std::size_t start = static_cast<std::size_t>(it - text.begin()) + header.size();
         std::size_t end = text.find_first_of("\r\n", start);
-        if (end == std::string::npos) end = text.size();
+        if (end == std::string::npos)
+            end = text.size();
         text.replace(start, end - start, " [redacted]");
         from = start + 11;
     }
@@ -55,7 +57,8 @@ bool debug_enabled() {
 }
 
 void add_secret(std::string secret) {
-    if (secret.empty()) return;
+    if (secret.empty())
+        return;
     std::lock_guard lock(state().mutex);
     state().secrets.push_back(std::move(secret));
 }
@@ -79,8 +82,10 @@ std::string redact(std::string_view text) {
 
 void write(Level level, std::string_view message) {
     std::lock_guard lock(state().mutex);
-    if (!state().sink) return;
-    if (level == Level::debug && !state().debug) return;
+    if (!state().sink)
+        return;
+    if (level == Level::debug && !state().debug)
+        return;
     state().sink(level, redact_locked(message, state().secrets));
 }
 

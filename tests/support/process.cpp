@@ -43,17 +43,20 @@ static std::vector<std::string> build_env(const RunOptions& options) {
     for (char** e = environ; *e; ++e) {
         std::string entry(*e);
         auto eq = entry.find('=');
-        if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+        if (eq != std::string::npos)
+            vars[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     for (const char* name : {"CI", "TECTL_STATE_DIR", "TECTL_EPMM_PASSWORD", "NO_COLOR",
                              "TECTL_NO_INPUT", "https_proxy", "HTTPS_PROXY", "http_proxy",
                              "all_proxy", "ALL_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR"}) {
         vars.erase(name);
     }
-    for (const auto& [name, value] : options.env) vars[name] = value;
+    for (const auto& [name, value] : options.env)
+        vars[name] = value;
     std::vector<std::string> out;
     for (const auto& [name, value] : vars) {
-        if (value) out.push_back(name + "=" + *value);
+        if (value)
+            out.push_back(name + "=" + *value);
     }
     return out;
 }
@@ -75,11 +78,13 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
 
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     auto env_strings = build_env(options);
     std::vector<char*> env;
-    for (auto& e : env_strings) env.push_back(e.data());
+    for (auto& e : env_strings)
+        env.push_back(e.data());
     env.push_back(nullptr);
 
     auto start = std::chrono::steady_clock::now();
@@ -103,7 +108,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         std::size_t done = 0;
         while (done < data.size()) {
             ssize_t n = write(in_pipe[1], data.data() + done, data.size() - done);
-            if (n <= 0) break;
+            if (n <= 0)
+                break;
             done += static_cast<std::size_t>(n);
         }
     }
@@ -122,9 +128,11 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
             kill(pid, SIGKILL);
             break;
         }
-        if (poll(fds, 2, static_cast<int>(left.count())) < 0) break;
+        if (poll(fds, 2, static_cast<int>(left.count())) < 0)
+            break;
         for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
             char buf[65536];
             ssize_t n = read(fds[i].fd, buf, sizeof buf);
             if (n > 0) {
@@ -137,15 +145,18 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         }
     }
     for (auto& f : fds) {
-        if (f.fd >= 0) close(f.fd);
+        if (f.fd >= 0)
+            close(f.fd);
     }
 
     int status = 0;
     waitpid(pid, &status, 0);
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        result.exit_code = 128 + WTERMSIG(status);
     return result;
 }
 

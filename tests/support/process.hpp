@@ -12,7 +12,7 @@ namespace tectl::test {
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -21,7 +21,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -29,12 +29,12 @@ struct RunOptions {
     // Variables to set (or, with std::nullopt, to remove) on top of this process's environment.
     // CI, TECTL_STATE_DIR, TECTL_EPMM_PASSWORD and NO_COLOR are removed unless given here.
     std::map<std::string, std::optional<std::string>> env;
-    std::optional<std::string> stdin_data;   // nullopt: stdin is /dev/null
+    std::optional<std::string> stdin_data;  // nullopt: stdin is /dev/null
     std::chrono::milliseconds timeout{60000};
 };
 
 struct RunResult {
-    int exit_code = -1;   // 128 + signal when killed by a signal
+    int exit_code = -1;  // 128 + signal when killed by a signal
     std::string out;
     std::string err;
     bool timed_out = false;
