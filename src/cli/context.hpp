@@ -35,6 +35,9 @@ enum class Style { bold, dim, green, yellow, red };
 class Context {
   public:
     GlobalOptions global;
+    // The exit status of a command whose result is not a success but no error either, e.g. a
+    // search where an identifier was not found (3).
+    int exit_status = 0;
 
     // Called once options are parsed: sets up logging and colour.
     void start();

@@ -143,13 +143,15 @@ int main(int argc, char** argv) {
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
+    tectl::cli::setup_search(app, ctx);
+    tectl::cli::setup_sync(app, ctx);
 
     // Runs once every option is parsed, before the command's callback.
     app.parse_complete_callback([&ctx] { ctx.start(); });
 
     try {
         app.parse(argc, argv);
-        return 0;
+        return ctx.exit_status;
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

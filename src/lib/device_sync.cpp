@@ -19,15 +19,6 @@ const std::vector<std::string>& device_fields() {
     return fields;
 }
 
-std::string utc_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string space_label(const Space& space) {
     return space.name.empty() ? fmt::format("space {}", space.id)
                               : fmt::format("{} (space {})", space.name, space.id);
@@ -59,6 +50,15 @@ std::vector<Space> resolve_spaces(DeviceSource& source, const std::vector<std::i
 }
 
 namespace {
+
+std::string system_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 void check_cancel(const std::atomic<bool>* cancel) {
     if (cancel && cancel->load()) {
@@ -176,7 +176,7 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
     }
 
     check_cancel(options.cancel);
-    summary.synced_at = options.now ? options.now() : utc_now();
+    summary.synced_at = options.now ? options.now() : system_now();
     writer.commit({summary.synced_at, 0, summary.spaces});
     summary.devices = writer.count();
     summary.requests = source.requests_sent() - requests_before;
