@@ -15,5 +15,6 @@ void setup_disable(CLI::App& app, Context& ctx);
 void setup_delete(CLI::App& app, Context& ctx);
 void setup_search(CLI::App& app, Context& ctx);
 void setup_sync(CLI::App& app, Context& ctx);
+void setup_completion(CLI::App& app, Context& ctx);
 
 }  // namespace tectl::cli

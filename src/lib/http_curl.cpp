@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -442,11 +444,14 @@ TransportError tls_error(const ChainInfo& info, long verify_result, const std::s
                          const std::string& curl_text, const CaSource& ca) {
     std::string trusted = "; trusted: " + ca.describe();
     long code = info.error != X509_V_OK ? info.error : verify_result;
+    // The chain passed OpenSSL, so what failed is libcurl's own host name check, which reports
+    // X509_V_ERR_UNSPECIFIED.
+    if (info.error == X509_V_OK && !info.leaf_subject.empty() &&
+        (code == X509_V_ERR_UNSPECIFIED || code == X509_V_OK))
+        code = X509_V_ERR_HOSTNAME_MISMATCH;
 
     switch (code) {
-        case X509_V_OK:
         case X509_V_ERR_HOSTNAME_MISMATCH:
-            // libcurl checks the name itself after OpenSSL accepted the chain.
             return TransportError(
                 FailureReason::tls_name_mismatch,
                 fmt::format("TLS: the certificate of {} is for {}, not for {}", host,
@@ -506,7 +511,16 @@ TransportError tls_error(const ChainInfo& info, long verify_result, const std::s
     }
 }
 
-std::string connect_text(const std::string& curl_text) {
+// libcurl's text for a failed connect does not say why; the socket's errno does.
+std::string connect_text(CURL* curl, const std::string& curl_text) {
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno == ECONNREFUSED)
+        return "connection refused";
+    if (os_errno == EHOSTUNREACH || os_errno == ENETUNREACH)
+        return "host unreachable";
+    if (os_errno != 0)
+        return std::strerror(static_cast<int>(os_errno));
     if (curl_text.find("refused") != std::string::npos)
         return "connection refused";
     if (curl_text.find("o route") != std::string::npos ||
@@ -545,15 +559,15 @@ TransportError classify(CURL* curl, CURLcode code, const std::string& curl_text,
                                   "check the proxy variables of the environment");
         case CURLE_COULDNT_CONNECT:
             if (proxy)
-                return TransportError(
-                    FailureReason::proxy,
-                    "cannot connect to the proxy " + proxy_name + ": " + connect_text(curl_text),
-                    "check the proxy, or add " + host + " to no_proxy");
-            return TransportError(
-                FailureReason::connect,
-                fmt::format("cannot connect to {}:{}: {}", host, port, connect_text(curl_text)),
-                "check that EPMM listens on that port and that no firewall "
-                "blocks this machine");
+                return TransportError(FailureReason::proxy,
+                                      "cannot connect to the proxy " + proxy_name + ": " +
+                                          connect_text(curl, curl_text),
+                                      "check the proxy, or add " + host + " to no_proxy");
+            return TransportError(FailureReason::connect,
+                                  fmt::format("cannot connect to {}:{}: {}", host, port,
+                                              connect_text(curl, curl_text)),
+                                  "check that EPMM listens on that port and that no firewall "
+                                  "blocks this machine");
         case CURLE_OPERATION_TIMEDOUT: {
             curl_off_t connected = 0;
             curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected);

@@ -134,7 +134,8 @@ TEST_CASE("sim: only the requested fields are returned") {
     Simulator sim;
     auto reply = sim.devices(list_params("", "common.uuid,common.platform"));
     REQUIRE(reply.status == 200);
-    for (const auto& device : reply.json()["results"]) {
+    const auto body = reply.json();
+    for (const auto& device : body["results"]) {
         CHECK(device.size() == 2);
         CHECK(device.contains("common.uuid"));
         CHECK(device.contains("common.platform"));
@@ -323,20 +324,27 @@ TEST_CASE("sim: UUIDs match exactly unless uuid_case_insensitive is set") {
 }
 
 TEST_CASE("sim: global_space_sees_all shows every space's devices in space 1") {
-    Simulator sim(
-        SimConfig()
-            .space(1, "Global")
-            .space(2, "Sales")
-            .user("api@example.com", "pw", {{1}})
-            .devices(1, 5)
-            .devices(2, 7)
-            .set("devices",
-                 {{"seed", 1},
-                  {"global_space_sees_all", true},
-                  {"generate", {{{"space", 1}, {"count", 5}}, {{"space", 2}, {"count", 7}}}}}));
+    Simulator sim(SimConfig()
+                      .space(1, "Global")
+                      .space(2, "Sales")
+                      .user("api@example.com", "pw", {{1}})
+                      .devices(1, 5)
+                      .devices(2, 7)
+                      .global_space_sees_all());
     auto reply = sim.get("/api/v2/devices/count?adminDeviceSpaceId=1&query=",
                          SimCredentials{"api@example.com", "pw"});
     CHECK(reply.json()["totalCount"] == 12);
+
+    Simulator separate(SimConfig()
+                           .space(1, "Global")
+                           .space(2, "Sales")
+                           .user("api@example.com", "pw", {{1}})
+                           .devices(1, 5)
+                           .devices(2, 7));
+    CHECK(separate
+              .get("/api/v2/devices/count?adminDeviceSpaceId=1&query=",
+                   SimCredentials{"api@example.com", "pw"})
+              .json()["totalCount"] == 5);
 }
 
 TEST_CASE("sim: a missing role or an unassigned space gives 403, or 401 when configured") {
@@ -368,7 +376,8 @@ TEST_CASE("sim: a GDPR user sees personal fields masked, other fields intact") {
     Simulator sim(SimConfig().user("gdpr@example.com", "pw", {{1}}, true));
     auto reply = sim.devices(list_params("", kAllFields), SimCredentials{"gdpr@example.com", "pw"});
     REQUIRE(reply.status == 200);
-    for (const auto& device : reply.json()["results"]) {
+    const auto body = reply.json();
+    for (const auto& device : body["results"]) {
         CHECK(device["user.user_id"] == "*****");
         CHECK(device["user.email_address"] == "*****");
         CHECK(device["common.imei"] == "*****");
@@ -407,7 +416,8 @@ TEST_CASE("sim: search_fields lists the device field names") {
     auto reply = sim.get("/api/v2/devices/search_fields?adminDeviceSpaceId=1");
     REQUIRE(reply.status == 200);
     std::set<std::string> names;
-    for (const auto& field : reply.json()["results"])
+    const auto body = reply.json();
+    for (const auto& field : body["results"])
         names.insert(field["name"].get<std::string>());
     CHECK(names.count("common.uuid") == 1);
     CHECK(names.count("ios.iPhone UDID") == 1);

@@ -49,6 +49,8 @@ class SimConfig {
     SimConfig& seed(std::uint64_t seed);
     // `count` generated devices in `space_id`; the first call replaces the default 20.
     SimConfig& devices(int space_id, std::uint64_t count);
+    // Whether space 1 lists the devices of every space (default: each space its own).
+    SimConfig& global_space_sees_all(bool on = true);
     // A known device: {"space": 2, "common.uuid": "...", ...}; unset fields are generated.
     SimConfig& device(const nlohmann::json& device);
     // A fault object, e.g. {{"kind", "status"}, {"status", 429}, {"count", 2}}.
@@ -98,6 +100,10 @@ class Simulator {
     ~Simulator();
     Simulator(const Simulator&) = delete;
     Simulator& operator=(const Simulator&) = delete;
+
+    // Sends SIGTERM and waits (bounded); the exit status, or 128 + signal when it had to be
+    // killed. The destructor does the same when this was not called.
+    int stop();
 
     int port() const { return port_; }
     std::string host() const { return ipv6_ ? "::1" : "127.0.0.1"; }
