@@ -12,6 +12,8 @@ _tectl() {
             '':enable) path='enable' ;;
             '':disable) path='disable' ;;
             '':delete) path='delete' ;;
+            '':search) path='search' ;;
+            '':sync) path='sync' ;;
             '':completion) path='completion' ;;
         esac
     done
@@ -19,13 +21,14 @@ _tectl() {
         --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
         --epmm-password-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --platform) COMPREPLY=($(compgen -W 'android ios' -- "$cur")); return ;;
         --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
     local globals='--help -h --version --json --no-input --yes -y --dry-run --verbose -v --quiet -q --color --state-dir --timeout'
     local words
     case "$path" in
-        '') words='create configure list show enable disable delete completion' ;;
+        '') words='create configure list show enable disable delete search sync completion' ;;
         'create') words='--help -h --platform --name --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'configure') words='--help -h --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'list') words='--help -h' ;;
@@ -33,6 +36,8 @@ _tectl() {
         'enable') words='--help -h --group --all --force' ;;
         'disable') words='--help -h' ;;
         'delete') words='--help -h' ;;
+        'search') words='--help -h --file --live --cached' ;;
+        'sync') words='--help -h' ;;
         'completion') words='--help -h bash zsh fish' ;;
     esac
     if [[ $cur == -* ]]; then
