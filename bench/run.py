@@ -129,7 +129,7 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         subprocess.run([tectl, "configure", "bench", "--epmm-host", host, "--epmm-user", USER,
                         "--epmm-password-file", pwfile, "--cacert", f"{pki}/ca.pem",
-                        "--spaces", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
+                        "--space", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
         print(f"inventory: {args.devices} devices in one space, simulator on {host}\n")
 
         # The floor: one curl process, one keep-alive connection, the same pages back to back.
@@ -210,7 +210,8 @@ def main():
     many_env = dict(env, TECTL_STATE_DIR=os.path.join(work, "state100"))
     for n in range(100):
         subprocess.run([tectl, "create", "--platform", "android", "--name", f"i{n:03}"],
-                       env=many_env, stdout=subprocess.DEVNULL, check=True)
+                       env=many_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
     lb, lm = best_of(20, [tectl, "list", "--json"], many_env)
     row("tectl list --json, 100 integrations (best)", lb * 1000, "ms", "< 10 ms")
     row("  (median of 20)", lm * 1000, "ms", "< 10 ms")
