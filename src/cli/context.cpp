@@ -98,13 +98,13 @@ bool Context::interactive() const {
 }
 
 void Context::confirm(const std::string& action, const std::string& warning) const {
-    if (global.yes)
-        return;
     if (!warning.empty())
         note(warning);
+    if (global.yes)
+        return;
     if (!interactive()) {
         throw Error(ErrorKind::usage,
-                    "to " + action + " needs confirmation, and there is no terminal to ask",
+                    "refusing to " + action + " without confirmation: there is no terminal to ask",
                     "add --yes to confirm");
     }
     std::cerr << "Really " << action << "? [y/N] " << std::flush;
