@@ -1,5 +1,5 @@
 // Client of the Ivanti EPMM (MobileIron Core) REST API v2: the calls tectl needs, over an
-// HttpTransport (libcurl in production, a fake in unit tests). Knows nothing of the state file.
+// http::Transport (libcurl in production, a fake in unit tests). Knows nothing of the state file.
 //
 // Errors are thrown as tectl::Error: auth (401/403), network (DNS, connect, TLS, timeout, 5xx
 // after retries), usage (400: a parameter EPMM refused), failure (a response that is not the
@@ -7,12 +7,16 @@
 #pragma once
 
 #include "tectl/http.hpp"
+#include "tectl/retry.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tectl::epmm {
@@ -46,9 +50,18 @@ struct DevicePage {
     bool has_more = false;
 };
 
+// How the client retries; the random source and the sleep are seams for tests.
+struct ClientOptions {
+    http::RetryPolicy retry;
+    std::function<double()> random;                        // [0, 1); default: a PRNG
+    std::function<void(std::chrono::milliseconds)> sleep;  // default: this_thread::sleep_for
+};
+
 class Client {
   public:
+    // Throws Error(usage) for a user name containing ':' (Basic credentials cannot carry it).
     Client(std::unique_ptr<http::Transport> transport, Endpoint endpoint);
+    Client(std::unique_ptr<http::Transport> transport, Endpoint endpoint, ClientOptions options);
     ~Client();
 
     // GET /api/v2/ping; returns EPMM's version (vspVersion).
@@ -66,9 +79,22 @@ class Client {
     // Requests sent so far (retries included).
     std::int64_t requests_sent() const;
 
+    const Endpoint& endpoint() const;
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The "Basic" token for `user` and `password` (UTF-8 bytes as given, base64 of "user:password").
+std::string basic_token(std::string_view user, std::string_view password);
+
+// What an EPMM error body says, in one short line: `messages[].localizedMessage`, else
+// `localizedMessage`, else an HTML page's title, else an excerpt of the text. Never throws; ""
+// for an empty body.
+std::string describe_error_body(std::string_view body, std::string_view content_type = {});
+
+// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD, so it can be parsed and dumped.
+std::string sanitize_utf8(std::string_view text);
 
 }  // namespace tectl::epmm

@@ -1,0 +1,44 @@
+// When to send an HTTP request again, and how long to wait first. A pure policy: the caller
+// supplies the random number and does the sleeping, so tests need neither luck nor time.
+//
+// Only idempotent requests (GET, HEAD) are retried, only after a failed TCP connect or a 429,
+// 502, 503 or 504, never after a 401 or 403 (repeated bad passwords lock EPMM accounts). The wait
+// is an exponential backoff capped at max_delay, with jitter in [half, full]; a Retry-After in
+// seconds is waited at least, and one longer than max_retry_after ends the retries instead.
+#pragma once
+
+#include "tectl/http.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace tectl::http {
+
+struct RetryPolicy {
+    int max_attempts = 4;  // the first attempt included
+    std::chrono::milliseconds base_delay{500};
+    std::chrono::milliseconds max_delay{8000};
+    std::chrono::milliseconds max_retry_after{30000};
+};
+
+// What one attempt came to: a status, or a transport failure.
+struct Attempt {
+    std::string_view method = "GET";
+    int number = 1;                        // 1 for the first attempt
+    long status = 0;                       // 0 when no response arrived
+    std::optional<FailureReason> failure;  // set when no response arrived
+    std::optional<std::chrono::seconds> retry_after;
+};
+
+// True for the statuses worth another try: 429, 502, 503, 504.
+bool retryable_status(long status);
+
+// The wait before the next attempt, or nullopt when there must be none. `random` is in [0, 1).
+std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy,
+                                                     const Attempt& attempt, double random);
+
+// The seconds form of Retry-After ("120"); nullopt for the date form, garbage or negatives.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+
+}  // namespace tectl::http
