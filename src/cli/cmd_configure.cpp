@@ -50,9 +50,12 @@ void run_configure(Context& ctx, const ConfigureOptions& options) {
 void setup_configure(CLI::App& app, Context& ctx) {
     auto options = std::make_shared<ConfigureOptions>();
     auto* cmd = app.add_subcommand("configure", "Save the EPMM API details of an integration");
-    cmd->add_option("integration", options->integration, "integration id or name")->required();
+    cmd->add_option("integration", options->integration, "integration id or name")
+        ->type_name("INTEGRATION")
+        ->required();
     options->key_opt = cmd->add_option("--config-key", options->config_key,
-                                       "replace the Trusted Endpoints configuration key");
+                                       "replace the Trusted Endpoints configuration key")
+                           ->type_name("KEY");
     add_epmm_options(*cmd, options->epmm);
     cmd->footer(examples({
         "tectl configure android-prod --epmm-host epmm.example.com \\",

@@ -53,12 +53,17 @@ void run_create(Context& ctx, const CreateOptions& options) {
 void setup_create(CLI::App& app, Context& ctx) {
     auto options = std::make_shared<CreateOptions>();
     auto* cmd = app.add_subcommand("create", "Create an integration (it starts disabled)");
-    cmd->add_option("--platform", options->platform, "android or ios")->required();
+    cmd->add_option("--platform", options->platform, "android or ios")
+        ->type_name("PLATFORM")
+        ->required();
     options->name_opt = cmd->add_option("--name", options->name,
-                                        "unique name (default: the platform and the EPMM host)");
-    options->key_opt = cmd->add_option(
-        "--config-key", options->config_key,
-        "the Trusted Endpoints configuration key copied from Duo (default: one is minted)");
+                                        "unique name (default: the platform and the EPMM host)")
+                            ->type_name("NAME");
+    options->key_opt =
+        cmd->add_option(
+               "--config-key", options->config_key,
+               "the Trusted Endpoints configuration key copied from Duo (default: one is minted)")
+            ->type_name("KEY");
     add_epmm_options(*cmd, options->epmm);
     cmd->footer(examples({
         "tectl create --platform android --name android-prod",

@@ -22,7 +22,9 @@ void setup_delete(CLI::App& app, Context& ctx) {
         "delete",
         "Delete an integration, its stored password and device index (asks, or needs "
         "--yes)");
-    cmd->add_option("integration", *ref, "integration id or name")->required();
+    cmd->add_option("integration", *ref, "integration id or name")
+        ->type_name("INTEGRATION")
+        ->required();
     cmd->footer(examples({"tectl delete android-old", "tectl delete android-old --yes"}));
     cmd->callback([&ctx, ref] {
         Outcome outcome = confirm_then_run(

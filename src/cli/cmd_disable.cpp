@@ -9,7 +9,9 @@ namespace tectl::cli {
 void setup_disable(CLI::App& app, Context& ctx) {
     auto ref = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("disable", "Disable an integration (asks, or needs --yes)");
-    cmd->add_option("integration", *ref, "integration id or name")->required();
+    cmd->add_option("integration", *ref, "integration id or name")
+        ->type_name("INTEGRATION")
+        ->required();
     cmd->footer(examples({"tectl disable android-prod", "tectl disable android-prod --yes"}));
     cmd->callback([&ctx, ref] {
         Outcome outcome = confirm_then_run(

@@ -32,9 +32,12 @@ void setup_enable(CLI::App& app, Context& ctx) {
     auto options = std::make_shared<EnableOptions>();
     auto* cmd =
         app.add_subcommand("enable", "Enable an integration for a test group or for all users");
-    cmd->add_option("integration", options->integration, "integration id or name")->required();
+    cmd->add_option("integration", options->integration, "integration id or name")
+        ->type_name("INTEGRATION")
+        ->required();
     auto* group = cmd->add_option("--group", options->request.groups,
-                                  "enable for the members of this Duo group (repeatable)");
+                                  "enable for the members of this Duo group (repeatable)")
+                      ->type_name("NAME");
     cmd->add_flag("--all", options->request.all, "enable for all users (asks, or needs --yes)")
         ->excludes(group);
     cmd->add_flag("--force", options->request.force,

@@ -78,7 +78,9 @@ void run_show(Context& ctx, const std::string& ref) {
 void setup_show(CLI::App& app, Context& ctx) {
     auto ref = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("show", "Show one integration");
-    cmd->add_option("integration", *ref, "integration id or name")->required();
+    cmd->add_option("integration", *ref, "integration id or name")
+        ->type_name("INTEGRATION")
+        ->required();
     cmd->footer(examples({"tectl show android-prod", "tectl show DI0123456789ABCDEFGH --json"}));
     cmd->callback([&ctx, ref] { run_show(ctx, *ref); });
 }

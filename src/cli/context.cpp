@@ -200,16 +200,19 @@ void add_epmm_options(CLI::App& command, EpmmOptions& options) {
             .add_option("--epmm-password-file", options.password_file,
                         "read the API user's password from FILE ('-' for stdin); else "
                         "TECTL_EPMM_PASSWORD, else a hidden prompt on a terminal")
+            ->type_name("FILE")
             ->group(group);
     options.spaces_opt = command
                              .add_option("--space", options.spaces,
                                          "device space id to use (repeatable); default: the "
                                          "API user's own spaces")
+                             ->type_name("ID")
                              ->group(group);
     options.cacert_opt = command
                              .add_option("--cacert", options.cacert,
                                          "PEM file with the CA certificates that sign EPMM's "
                                          "TLS certificate")
+                             ->type_name("FILE")
                              ->group(group);
     options.insecure_opt =
         command.add_flag("--insecure", options.insecure, "do not verify EPMM's TLS certificate")

@@ -88,13 +88,16 @@ void add_global_options(CLI::App& app, tectl::cli::GlobalOptions& g) {
     app.add_flag("-v,--verbose", g.verbose, "tell what is being done (repeatable)")->group(group);
     app.add_flag("-q,--quiet", g.quiet, "print only results and errors")->group(group);
     app.add_option("--color", g.color, "colour: auto, always or never")
+        ->type_name("WHEN")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->group(group);
     app.add_option("--state-dir", g.state_dir,
                    "state directory (else TECTL_STATE_DIR, XDG_STATE_HOME/tectl, "
                    "~/.local/state/tectl)")
+        ->type_name("DIR")
         ->group(group);
-    app.add_option("--timeout", g.timeout, "seconds allowed for each EPMM request")
+    app.add_option("--timeout", g.timeout, "seconds allowed for each EPMM request (default 30)")
+        ->type_name("SECONDS")
         ->check(CLI::Range(1.0, 3600.0))
         ->group(group);
 }
@@ -127,6 +130,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("tectl ") + TECTL_VERSION);
     add_global_options(app, ctx.global);
+    app.get_formatter()->column_width(32);
     app.footer(std::string(tectl::cli::examples({
                    "tectl create --platform ios --name ios-prod",
                    "tectl configure ios-prod --epmm-host epmm.example.com \\",
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
+    tectl::cli::setup_completion(app, ctx);
 
     // Runs once every option is parsed, before the command's callback.
     app.parse_complete_callback([&ctx] { ctx.start(); });

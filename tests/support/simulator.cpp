@@ -138,6 +138,8 @@ int read_port(int fd, std::chrono::milliseconds timeout) {
 
 Simulator::Simulator(const SimConfig& config, const SimOptions& options)
     : prefix_(options.prefix), ipv6_(options.ipv6) {
+    // A server that drops a connection must fail the request, not kill the test with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
     const auto pki = test_pki_dir();
     write_file(dir_ / "config.json", config.json().dump(2));
 
@@ -206,18 +208,30 @@ Simulator::Simulator(const SimConfig& config, const SimOptions& options)
 }
 
 Simulator::~Simulator() {
+    stop();
+}
+
+int Simulator::stop() {
     if (stdin_fd_ >= 0)
         close(stdin_fd_);
+    stdin_fd_ = -1;
     if (pid_ <= 0)
-        return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-        if (waitpid(pid_, nullptr, WNOHANG) == pid_)
-            return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return -1;
+    const pid_t pid = pid_;
+    pid_ = -1;
+    kill(pid, SIGTERM);
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+        exited = waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    if (!exited) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string Simulator::base_url() const {

@@ -99,6 +99,10 @@ class Simulator {
     Simulator(const Simulator&) = delete;
     Simulator& operator=(const Simulator&) = delete;
 
+    // Sends SIGTERM and waits (bounded); the exit status, or 128 + signal when it had to be
+    // killed. The destructor does the same when this was not called.
+    int stop();
+
     int port() const { return port_; }
     std::string host() const { return ipv6_ ? "::1" : "127.0.0.1"; }
     // https://127.0.0.1:PORT plus the prefix, without a trailing slash.
