@@ -12,6 +12,9 @@ _tectl() {
             '':enable) path='enable' ;;
             '':disable) path='disable' ;;
             '':delete) path='delete' ;;
+            '':appconfig) path='appconfig' ;;
+            'appconfig':generate) path='appconfig generate' ;;
+            'appconfig':check) path='appconfig check' ;;
             '':completion) path='completion' ;;
         esac
     done
@@ -19,13 +22,15 @@ _tectl() {
         --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
         --epmm-password-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --platform) COMPREPLY=($(compgen -W 'android ios' -- "$cur")); return ;;
         --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local globals='--help -h --version --json --no-input --yes -y --dry-run --verbose -v --quiet -q --color --state-dir --timeout'
     local words
     case "$path" in
-        '') words='create configure list show enable disable delete completion' ;;
+        '') words='create configure list show enable disable delete appconfig completion' ;;
         'create') words='--help -h --platform --name --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'configure') words='--help -h --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'list') words='--help -h' ;;
@@ -33,6 +38,9 @@ _tectl() {
         'enable') words='--help -h --group --all --force' ;;
         'disable') words='--help -h' ;;
         'delete') words='--help -h' ;;
+        'appconfig') words='--help -h generate check' ;;
+        'appconfig generate') words='--help -h --output -o' ;;
+        'appconfig check') words='--help -h --integration' ;;
         'completion') words='--help -h bash zsh fish' ;;
     esac
     if [[ $cur == -* ]]; then

@@ -35,9 +35,9 @@ bool is_configuration_key(std::string_view text);
 // record's configuration key or spec version is malformed.
 std::string generate_spec_file(const Integration& integration);
 
-// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename.
-// Throws Error(failure) naming the path when any step fails; the target is then untouched.
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// Writes a generated spec file to `path` atomically (tectl::write_file_atomic, mode 0644: it
+// holds nothing secret and is meant to be uploaded). Throws Error(failure) naming the path.
+void write_spec_file(const std::filesystem::path& path, std::string_view xml);
 
 // One value the EPMM App Catalog asks for when distributing Duo Mobile through Google Play.
 struct ManagedValue {

@@ -13,6 +13,7 @@ void setup_show(CLI::App& app, Context& ctx);
 void setup_enable(CLI::App& app, Context& ctx);
 void setup_disable(CLI::App& app, Context& ctx);
 void setup_delete(CLI::App& app, Context& ctx);
+void setup_appconfig(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);
 
 }  // namespace tectl::cli

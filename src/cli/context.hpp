@@ -36,6 +36,10 @@ class Context {
   public:
     GlobalOptions global;
 
+    // The exit status of a command that ran to the end but reports a negative result, such as
+    // `appconfig check` finding problems (1); errors are thrown instead.
+    int exit_status = 0;
+
     // Called once options are parsed: sets up logging and colour.
     void start();
 

@@ -17,8 +17,8 @@ using tectl::cli::Context;
 
 constexpr std::string_view kExitCodes =
     "\nExit status:\n"
-    "  0    success (search: every identifier found)\n"
-    "  1    any other failure\n"
+    "  0    success (search: every identifier found; appconfig check: ready to upload)\n"
+    "  1    any other failure (appconfig check: the spec file has problems)\n"
     "  2    usage error: bad flag, bad value, missing input\n"
     "  3    not found: integration or device\n"
     "  4    EPMM rejected the credentials, or the API user lacks the role or space\n"
@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
+    tectl::cli::setup_appconfig(app, ctx);
     tectl::cli::setup_completion(app, ctx);
 
     // Runs once every option is parsed, before the command's callback.
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-        return 0;
+        return ctx.exit_status;
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

@@ -1,15 +1,10 @@
 // Generating Duo Mobile's managed configuration: the iOS spec file and the Android values.
 #include "tectl/appconfig.hpp"
 #include "tectl/error.hpp"
+#include "tectl/files.hpp"
 
 #include <pugixml.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <sstream>
 
 namespace tectl::appconfig {
@@ -136,62 +131,8 @@ std::vector<ManagedValue> android_values(const Integration& integration) {
     };
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-    auto fail = [&](const std::string& what, int error) {
-        throw Error(ErrorKind::failure,
-                    "cannot write " + path.string() + ": " + what + ": " + std::strerror(error),
-                    "check that the directory exists and that you may write to it");
-    };
-
-    auto directory = path.parent_path();
-    if (directory.empty())
-        directory = ".";
-    std::string temp = (directory / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-    int fd = ::mkstemp(temp.data());
-    if (fd < 0)
-        fail("creating a temporary file", errno);
-
-    auto abandon = [&](const std::string& what) {
-        int error = errno;
-        ::close(fd);
-        ::unlink(temp.c_str());
-        fail(what, error);
-    };
-
-    // mkstemp creates 0600; a spec file holds nothing secret and is meant to be uploaded.
-    if (::fchmod(fd, 0644) != 0)
-        abandon("setting permissions");
-
-    const char* data = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, data, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            abandon("writing");
-        data += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0)
-        abandon("flushing to disk");
-    if (::close(fd) != 0) {
-        int error = errno;
-        ::unlink(temp.c_str());
-        fail("closing", error);
-    }
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-        int error = errno;
-        ::unlink(temp.c_str());
-        fail("renaming into place", error);
-    }
-
-    // The rename is durable only once the directory entry is on disk.
-    int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dir_fd >= 0) {
-        ::fsync(dir_fd);
-        ::close(dir_fd);
-    }
+void write_spec_file(const std::filesystem::path& path, std::string_view xml) {
+    write_file_atomic(path, xml, 0644);
 }
 
 }  // namespace tectl::appconfig

@@ -248,7 +248,12 @@ TEST_CASE("a kill at any moment of a write leaves the old or the new state", "[s
     std::mt19937 rng(42);
     std::size_t expected = 3001;
     int killed_mid_run = 0;
-    for (int round = 0; round < 40; ++round) {
+    int completed = 0;
+    // Bounded: at least 30 rounds, then until both outcomes were seen, at most 150. Under load a
+    // run takes longer than measured, so the span grows while no run completes.
+    for (int round = 0; round < 150 && (round < 30 || killed_mid_run == 0 || completed == 0);
+         ++round) {
+        if (round % 10 == 9 && completed == 0) span_us *= 2;
         std::string name = "kill-" + std::to_string(round);
         std::vector<std::string> argv{TECTL_BINARY, "--state-dir", tmp.path().string(),
                                       "create",     "--platform",  "android",
@@ -268,8 +273,11 @@ TEST_CASE("a kill at any moment of a write leaves the old or the new state", "[s
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
-        if (WIFSIGNALED(status))
+        if (WIFSIGNALED(status)) {
             ++killed_mid_run;
+        } else {
+            ++completed;
+        }
 
         StateDoc doc = store.load();  // throws if the file were torn
         bool added = doc.find(name) != nullptr;
@@ -277,7 +285,7 @@ TEST_CASE("a kill at any moment of a write leaves the old or the new state", "[s
         if (added)
             ++expected;
     }
-    INFO("processes killed before they finished: " << killed_mid_run);
+    INFO("killed before they finished: " << killed_mid_run << ", completed: " << completed);
     CHECK(killed_mid_run > 0);
-    CHECK(expected > 3001);  // and some completed, so both outcomes were seen
+    CHECK(completed > 0);
 }

@@ -324,20 +324,27 @@ TEST_CASE("sim: UUIDs match exactly unless uuid_case_insensitive is set") {
 }
 
 TEST_CASE("sim: global_space_sees_all shows every space's devices in space 1") {
-    Simulator sim(
-        SimConfig()
-            .space(1, "Global")
-            .space(2, "Sales")
-            .user("api@example.com", "pw", {{1}})
-            .devices(1, 5)
-            .devices(2, 7)
-            .set("devices",
-                 {{"seed", 1},
-                  {"global_space_sees_all", true},
-                  {"generate", {{{"space", 1}, {"count", 5}}, {{"space", 2}, {"count", 7}}}}}));
+    Simulator sim(SimConfig()
+                      .space(1, "Global")
+                      .space(2, "Sales")
+                      .user("api@example.com", "pw", {{1}})
+                      .devices(1, 5)
+                      .devices(2, 7)
+                      .global_space_sees_all());
     auto reply = sim.get("/api/v2/devices/count?adminDeviceSpaceId=1&query=",
                          SimCredentials{"api@example.com", "pw"});
     CHECK(reply.json()["totalCount"] == 12);
+
+    Simulator separate(SimConfig()
+                           .space(1, "Global")
+                           .space(2, "Sales")
+                           .user("api@example.com", "pw", {{1}})
+                           .devices(1, 5)
+                           .devices(2, 7));
+    CHECK(separate
+              .get("/api/v2/devices/count?adminDeviceSpaceId=1&query=",
+                   SimCredentials{"api@example.com", "pw"})
+              .json()["totalCount"] == 5);
 }
 
 TEST_CASE("sim: a missing role or an unassigned space gives 403, or 401 when configured") {

@@ -81,6 +81,11 @@ SimConfig& SimConfig::devices(int space_id, std::uint64_t count) {
     return *this;
 }
 
+SimConfig& SimConfig::global_space_sees_all(bool on) {
+    config_["devices"]["global_space_sees_all"] = on;
+    return *this;
+}
+
 SimConfig& SimConfig::device(const nlohmann::json& device) {
     config_["devices"]["extra"].push_back(device);
     return *this;

@@ -49,6 +49,8 @@ class SimConfig {
     SimConfig& seed(std::uint64_t seed);
     // `count` generated devices in `space_id`; the first call replaces the default 20.
     SimConfig& devices(int space_id, std::uint64_t count);
+    // Whether space 1 lists the devices of every space (default: each space its own).
+    SimConfig& global_space_sees_all(bool on = true);
     // A known device: {"space": 2, "common.uuid": "...", ...}; unset fields are generated.
     SimConfig& device(const nlohmann::json& device);
     // A fault object, e.g. {{"kind", "status"}, {"status", 429}, {"count", 2}}.
