@@ -5,12 +5,14 @@
 #include "tectl/appconfig.hpp"
 #include "tectl/integration.hpp"
 
-#include <algorithm>
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace tectl;
     auto input = fuzz::text(data, size);
-    int lines = 1 + static_cast<int>(std::count(input.begin(), input.end(), '\n'));
+    // Lines end at LF, CRLF or a lone CR, as XML parsers count them.
+    int lines = 1;
+    for (std::size_t i = 0; i < input.size(); ++i)
+        lines += input[i] == '\n' ||
+                 (input[i] == '\r' && (i + 1 == input.size() || input[i + 1] != '\n'));
 
     static const Integration expected = [] {
         Integration i;
