@@ -19,15 +19,6 @@ const std::vector<std::string>& device_fields() {
     return fields;
 }
 
-std::string utc_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string space_label(const Space& space) {
     return space.name.empty() ? fmt::format("space {}", space.id)
                               : fmt::format("{} (space {})", space.name, space.id);
