@@ -9,12 +9,15 @@ _tectl() {
             '':configure) path='configure' ;;
             '':list) path='list' ;;
             '':show) path='show' ;;
-            '':enable) path='enable' ;;
-            '':disable) path='disable' ;;
-            '':delete) path='delete' ;;
+            '':test) path='test' ;;
             '':appconfig) path='appconfig' ;;
             'appconfig':generate) path='appconfig generate' ;;
             'appconfig':check) path='appconfig check' ;;
+            '':search) path='search' ;;
+            '':sync) path='sync' ;;
+            '':enable) path='enable' ;;
+            '':disable) path='disable' ;;
+            '':delete) path='delete' ;;
             '':completion) path='completion' ;;
         esac
     done
@@ -22,6 +25,7 @@ _tectl() {
         --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
         --epmm-password-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --platform) COMPREPLY=($(compgen -W 'android ios' -- "$cur")); return ;;
         --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -30,17 +34,20 @@ _tectl() {
     local globals='--help -h --version --json --no-input --yes -y --dry-run --verbose -v --quiet -q --color --state-dir --timeout'
     local words
     case "$path" in
-        '') words='create configure list show enable disable delete appconfig completion' ;;
+        '') words='create configure list show test appconfig search sync enable disable delete completion' ;;
         'create') words='--help -h --platform --name --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'configure') words='--help -h --config-key --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'list') words='--help -h' ;;
         'show') words='--help -h' ;;
-        'enable') words='--help -h --group --all --force' ;;
-        'disable') words='--help -h' ;;
-        'delete') words='--help -h' ;;
+        'test') words='--help -h --epmm-host --epmm-user --epmm-password-file --space --cacert --insecure --verify-tls' ;;
         'appconfig') words='--help -h generate check' ;;
         'appconfig generate') words='--help -h --output -o' ;;
         'appconfig check') words='--help -h --integration' ;;
+        'search') words='--help -h --file --live --cached' ;;
+        'sync') words='--help -h' ;;
+        'enable') words='--help -h --group --all --force' ;;
+        'disable') words='--help -h' ;;
+        'delete') words='--help -h' ;;
         'completion') words='--help -h bash zsh fish' ;;
     esac
     if [[ $cur == -* ]]; then

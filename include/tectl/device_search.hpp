@@ -21,6 +21,7 @@ struct SearchResult {
     bool found = false;
     std::optional<IndexedDevice> device;  // when found
     std::vector<std::string> causes;      // when not found: the likely reasons, most likely first
+    std::vector<std::string> warnings;    // when found: what may still keep it from being trusted
 };
 
 struct UnreadableSpace {

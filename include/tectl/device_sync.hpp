@@ -57,8 +57,4 @@ std::vector<Space> resolve_spaces(DeviceSource& source, const std::vector<std::i
 // "Sales (space 7)", or "space 7" when the name is unknown.
 std::string space_label(const Space& space);
 
-// The current time as ISO-8601 UTC with seconds ("2026-01-01T00:00:00Z"). One definition, in
-// config_test.cpp, which declares it too.
-std::string utc_now();
-
 }  // namespace tectl

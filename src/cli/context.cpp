@@ -98,13 +98,13 @@ bool Context::interactive() const {
 }
 
 void Context::confirm(const std::string& action, const std::string& warning) const {
-    if (global.yes)
-        return;
     if (!warning.empty())
         note(warning);
+    if (global.yes)
+        return;
     if (!interactive()) {
         throw Error(ErrorKind::usage,
-                    "to " + action + " needs confirmation, and there is no terminal to ask",
+                    "refusing to " + action + " without confirmation: there is no terminal to ask",
                     "add --yes to confirm");
     }
     std::cerr << "Really " << action << "? [y/N] " << std::flush;
@@ -123,12 +123,12 @@ std::string Context::read_secret(const std::string& prompt) const {
     if (restored) {
         termios silent = old_mode;
         silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+        tcsetattr(STDIN_FILENO, TCSANOW, &silent);
     }
     std::string line;
     std::getline(std::cin, line);
     if (restored)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_mode);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
     std::cerr << '\n';
     return line;
 }
@@ -237,7 +237,7 @@ std::string strip_newline(std::string text) {
 std::string checked_password(std::string password, const std::string& source) {
     if (password.empty()) {
         throw Error(ErrorKind::usage, "the EPMM password from " + source + " is empty",
-                    "put the API user's password in it");
+                    "give the EPMM API user's password there, or with --epmm-password-file FILE");
     }
     if (password.find('\0') != std::string::npos || password.find('\n') != std::string::npos) {
         throw Error(ErrorKind::usage,

@@ -36,8 +36,9 @@ class Context {
   public:
     GlobalOptions global;
 
-    // The exit status of a command that ran to the end but reports a negative result, such as
-    // `appconfig check` finding problems (1); errors are thrown instead.
+    // The exit status of a command that ran to the end and printed its outcome, but reports a
+    // negative result: `appconfig check` finding problems (1), a failed `test` (4 or 5), a
+    // `search` with identifiers not found (3). Errors are thrown instead.
     int exit_status = 0;
 
     // Called once options are parsed: sets up logging and colour.

@@ -144,10 +144,13 @@ int main(int argc, char** argv) {
     tectl::cli::setup_configure(app, ctx);
     tectl::cli::setup_list(app, ctx);
     tectl::cli::setup_show(app, ctx);
+    tectl::cli::setup_test(app, ctx);
+    tectl::cli::setup_appconfig(app, ctx);
+    tectl::cli::setup_search(app, ctx);
+    tectl::cli::setup_sync(app, ctx);
     tectl::cli::setup_enable(app, ctx);
     tectl::cli::setup_disable(app, ctx);
     tectl::cli::setup_delete(app, ctx);
-    tectl::cli::setup_appconfig(app, ctx);
     tectl::cli::setup_completion(app, ctx);
 
     // Runs once every option is parsed, before the command's callback.

@@ -273,35 +273,38 @@ ConfigTestRun run_config_test(const ConfigTestInput& input) {
         return fmt::format("{}{} resolves to {}", target_host, via, join(texts));
     });
 
-    ok = ok && stage(run, "connect", [&] {
-             std::vector<std::string> failures;
-             bool timed_out = false;
-             for (std::size_t i = 0; i < addresses.size() && i < 4; ++i) {
-                 auto start = Clock::now();
-                 std::string error = try_connect(addresses[i], options.timeouts.connect);
-                 auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-                 if (error.empty())
-                     return fmt::format("connected to {} port {}{} in {} ms", addresses[i].text,
-                                        target_port, via, took.count());
-                 timed_out = timed_out || error.starts_with("no answer");
-                 failures.push_back(addresses[i].text + ": " + error);
-             }
-             throw http::TransportError(
-                 timed_out ? http::FailureReason::timeout : http::FailureReason::connect,
-                 fmt::format("cannot connect to {} port {}{}: {}", target_host, target_port, via,
-                             join(failures, "; ")),
-                 "check that EPMM listens on that port and that no firewall blocks this machine");
-         });
+    if (ok)
+        ok = stage(run, "connect", [&] {
+            std::vector<std::string> failures;
+            bool timed_out = false;
+            for (std::size_t i = 0; i < addresses.size() && i < 4; ++i) {
+                auto start = Clock::now();
+                std::string error = try_connect(addresses[i], options.timeouts.connect);
+                auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+                if (error.empty())
+                    return fmt::format("connected to {} port {}{} in {} ms", addresses[i].text,
+                                       target_port, via, took.count());
+                timed_out = timed_out || error.starts_with("no answer");
+                failures.push_back(addresses[i].text + ": " + error);
+            }
+            throw http::TransportError(
+                timed_out ? http::FailureReason::timeout : http::FailureReason::connect,
+                fmt::format("cannot connect to {} port {}{}: {}", target_host, target_port, via,
+                            join(failures, "; ")),
+                "check that EPMM listens on that port and that no firewall blocks this machine");
+        });
 
-    ok = ok && stage(run, "tls", [&] {
-             auto report = http::check_tls(settings.host, settings.port, options);
-             std::string certificate = fmt::format("certificate {} issued by {}, valid until {}",
-                                                   report.subject, report.issuer, report.not_after);
-             if (!report.verified)
-                 return fmt::format("{} {}: NOT verified (insecure)", report.protocol, certificate);
-             return fmt::format("{} {}: trusted through {}", report.protocol, certificate,
-                                report.ca_source);
-         });
+    if (ok)
+        ok = stage(run, "tls", [&] {
+            auto report = http::check_tls(settings.host, settings.port, options);
+            std::string certificate =
+                fmt::format("{}certificate {} issued by {}, valid until {}",
+                            report.protocol.empty() ? "" : report.protocol + ", ", report.subject,
+                            report.issuer, report.not_after);
+            if (!report.verified)
+                return certificate + ": NOT verified (insecure)";
+            return certificate + ": trusted through " + report.ca_source;
+        });
 
     if (ok) {
         try {

@@ -79,6 +79,28 @@ std::vector<std::string> uuid_causes(const SearchReport& report) {
     return causes;
 }
 
+// What about a found device may still keep Duo from trusting it.
+std::vector<std::string> device_warnings(const IndexedDevice& d) {
+    std::vector<std::string> warnings;
+    if (!d.status.empty() && d.status != "ACTIVE") {
+        warnings.push_back(fmt::format(
+            "EPMM lists the device as {}, not ACTIVE: a device that is not active is not "
+            "trusted",
+            d.status));
+    }
+    if (d.android_enterprise == false) {
+        warnings.push_back(
+            "the device is not Android Enterprise capable: Duo Mobile receives its identifier "
+            "only when installed through Android Enterprise");
+    }
+    if (user_id_masked(d.user_id)) {
+        warnings.push_back(
+            "the user id is masked by the API user's GDPR profile; the device was matched on "
+            "its Device UUID alone");
+    }
+    return warnings;
+}
+
 // Fills found devices and the not-found explanations into the report's results.
 void finish(SearchReport& report, const std::map<std::string, IndexedDevice>& found) {
     for (auto& r : report.results) {
@@ -89,6 +111,7 @@ void finish(SearchReport& report, const std::map<std::string, IndexedDevice>& fo
         if (auto it = found.find(r.identifier.value); it != found.end()) {
             r.found = true;
             r.device = it->second;
+            r.warnings = device_warnings(it->second);
         } else {
             r.causes = uuid_causes(report);
         }

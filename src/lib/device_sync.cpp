@@ -51,6 +51,15 @@ std::vector<Space> resolve_spaces(DeviceSource& source, const std::vector<std::i
 
 namespace {
 
+std::string system_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 void check_cancel(const std::atomic<bool>* cancel) {
     if (cancel && cancel->load()) {
         throw Error(ErrorKind::interrupted,
@@ -167,7 +176,7 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
     }
 
     check_cancel(options.cancel);
-    summary.synced_at = options.now ? options.now() : utc_now();
+    summary.synced_at = options.now ? options.now() : system_now();
     writer.commit({summary.synced_at, 0, summary.spaces});
     summary.devices = writer.count();
     summary.requests = source.requests_sent() - requests_before;

@@ -262,6 +262,7 @@ struct ChainInfo {
     std::string error_not_after;
     bool error_cert_is_ca = false;
     int presented = 0;  // certificates the server sent
+    std::string protocol;
 
     std::string leaf_subject;
     std::string leaf_issuer;
@@ -346,6 +347,8 @@ int record_verification(int preverify_ok, X509_STORE_CTX* store) {
     if (!info)
         return preverify_ok;
 
+    if (info->protocol.empty())
+        info->protocol = SSL_get_version(ssl);
     X509* cert = X509_STORE_CTX_get_current_cert(store);
     int depth = X509_STORE_CTX_get_error_depth(store);
     if (STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store))
@@ -692,7 +695,9 @@ class CurlTransport : public Transport {
                 "impostor and sends it the password all the same");
         log::debug("TLS: trusting " + ca_.describe());
         configure(handle_.curl, options_, ca_, &chain_, errors_);
-        curl_easy_setopt(handle_.curl, CURLOPT_ACCEPT_ENCODING, "");
+        // gzip only: it is what EPMM's web tier offers, and brotli's default level costs a server
+        // far more time per device page than the transfer it saves.
+        curl_easy_setopt(handle_.curl, CURLOPT_ACCEPT_ENCODING, "gzip");
         curl_easy_setopt(handle_.curl, CURLOPT_MAXFILESIZE_LARGE,
                          static_cast<curl_off_t>(options_.max_body_bytes));
     }
@@ -820,11 +825,13 @@ TlsReport check_tls(const std::string& host, int port, const TransportOptions& o
     report.subject = info.leaf_subject;
     report.issuer = info.leaf_issuer;
     report.not_after = info.leaf_not_after;
+    report.protocol = info.protocol;
     const curl_tlssessioninfo* session = nullptr;
     if (curl_easy_getinfo(handle.curl, CURLINFO_TLS_SSL_PTR, &session) == CURLE_OK && session &&
         session->backend == CURLSSLBACKEND_OPENSSL && session->internals) {
         auto* ssl = static_cast<SSL*>(session->internals);
-        report.protocol = SSL_get_version(ssl);
+        if (report.protocol.empty())
+            report.protocol = SSL_get_version(ssl);
         if (report.subject.empty()) {
             if (X509* cert = SSL_get1_peer_certificate(ssl)) {
                 report.subject = name_text(X509_get_subject_name(cert));

@@ -83,6 +83,17 @@ TEST_CASE("the zsh and fish scripts parse", "[shell][completion]") {
     }
 }
 
+TEST_CASE("every command is in the man page, and the man page names no other", "[shell][man]") {
+    std::string man = test::read_file(TECTL_SOURCE_DIR "/man/tectl.1");
+    REQUIRE_FALSE(man.empty());
+    std::set<std::string> documented;
+    std::regex heading(R"(\n\.SS "?tectl ([a-z-]+))");
+    for (std::sregex_iterator it(man.begin(), man.end(), heading), end; it != end; ++it) {
+        documented.insert((*it)[1]);
+    }
+    CHECK(documented == program_commands());
+}
+
 TEST_CASE("every option of every command is in the man page", "[shell][man]") {
     std::string man = test::read_file(TECTL_SOURCE_DIR "/man/tectl.1");
     std::regex option(R"((--[a-z][a-z-]+))");

@@ -121,6 +121,9 @@ TEST_CASE("a GDPR-masked user is shown masked and matched on the UUID", "[device
     REQUIRE(report.results[0].found);
     CHECK(report.results[0].device->user_id == "*****");
     CHECK(device_json(*report.results[0].device)["user_id_masked"] == true);
+    const auto& warnings = report.results[0].warnings;
+    CHECK(std::any_of(warnings.begin(), warnings.end(),
+                      [](const std::string& w) { return w.find("GDPR") != std::string::npos; }));
 }
 
 TEST_CASE("a space the API user cannot read is reported and the others searched",
