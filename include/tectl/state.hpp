@@ -45,6 +45,10 @@ struct AuditEntry {
     std::string outcome;      // "changed", "unchanged", "refused: ...", "failed: ..."
 };
 
+// Parses the text of a state file; `file` names it in error messages. Throws Error: failure for
+// anything that is not a state document, conflict for one written by a newer tectl.
+StateDoc parse_state(std::string_view text, const std::filesystem::path& file = "state.json");
+
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
 // ISO-8601 UTC with seconds: 2026-12-03T12:00:00Z.

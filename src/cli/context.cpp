@@ -254,22 +254,22 @@ std::optional<std::string> read_password(const Context& ctx, const EpmmOptions& 
                                          const std::string& prompt_for) {
     if (options.password_file_opt && options.password_file_opt->count() > 0) {
         const std::string& file = options.password_file;
-        std::string text;
+        // Read one byte past the limit and no more: the file may be /dev/zero or a huge pipe.
+        constexpr std::size_t limit = 4096;
+        std::string text(limit + 1, '\0');
         if (file == "-") {
-            std::ostringstream ss;
-            ss << std::cin.rdbuf();
-            text = ss.str();
+            std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
+            text.resize(static_cast<std::size_t>(std::cin.gcount()));
         } else {
             std::ifstream in(file, std::ios::binary);
             if (!in) {
                 throw Error(ErrorKind::usage, "--epmm-password-file " + file + ": cannot read it",
                             "give a readable file holding the API user's password");
             }
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            text = ss.str();
+            in.read(text.data(), static_cast<std::streamsize>(text.size()));
+            text.resize(static_cast<std::size_t>(in.gcount()));
         }
-        if (text.size() > 4096) {
+        if (text.size() > limit) {
             throw Error(ErrorKind::usage, "--epmm-password-file " + file + " is too large",
                         "put the password alone on the first line");
         }

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <thread>
@@ -241,11 +244,16 @@ std::string status_text(long status) {
 }
 
 std::optional<std::int64_t> as_integer(const nlohmann::json& value) {
+    if (value.is_number_unsigned())
+        return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
+                   ? std::optional<std::int64_t>(value.get<std::int64_t>())
+                   : std::nullopt;
     if (value.is_number_integer())
         return value.get<std::int64_t>();
     if (value.is_number_float()) {
+        // Range first: converting 1e300 to an integer is undefined behaviour.
         double d = value.get<double>();
-        if (d == static_cast<double>(static_cast<std::int64_t>(d)))
+        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d))
             return static_cast<std::int64_t>(d);
     }
     if (value.is_string()) {

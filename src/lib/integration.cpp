@@ -2,6 +2,9 @@
 
 #include "tectl/error.hpp"
 
+#include <climits>
+#include <cstdint>
+
 namespace tectl {
 
 std::string_view to_string(Platform platform) {
@@ -50,9 +53,32 @@ void to_json(nlohmann::json& j, const EpmmSettings& s) {
          {"spaces", s.spaces}, {"cacert", s.cacert}, {"insecure", s.insecure}};
 }
 
+namespace {
+
+// A whole number within [low, high], or `fallback` when absent. nlohmann would convert 1e300 or
+// 2.5 to int without a word (the first is undefined behaviour), so check before converting.
+int bounded_int(const nlohmann::json& j, const char* key, int fallback, int low, int high) {
+    auto it = j.find(key);
+    if (it == j.end())
+        return fallback;
+    // Unsigned above INT64_MAX would wrap to a negative int64, so cap it first.
+    bool whole = it->is_number_integer();
+    std::int64_t value = !whole ? 0
+                         : it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX
+                             ? INT64_MAX
+                             : it->get<std::int64_t>();
+    if (!whole || value < low || value > high) {
+        throw Error(ErrorKind::failure, std::string("'") + key + "' is not a whole number from " +
+                                            std::to_string(low) + " to " + std::to_string(high));
+    }
+    return static_cast<int>(value);
+}
+
+}  // namespace
+
 void from_json(const nlohmann::json& j, EpmmSettings& s) {
     s.host = j.value("host", "");
-    s.port = j.value("port", 443);
+    s.port = bounded_int(j, "port", 443, 1, 65535);
     s.user = j.value("user", "");
     s.spaces = j.value("spaces", std::vector<std::int64_t>{});
     s.cacert = j.value("cacert", "");
@@ -106,7 +132,7 @@ void from_json(const nlohmann::json& j, Integration& i) {
     i.status = parse_status(j.at("status").get<std::string>());
     i.test_groups = j.value("test_groups", std::vector<std::string>{});
     i.config_key = j.at("config_key").get<std::string>();
-    i.spec_version = j.value("spec_version", 1);
+    i.spec_version = bounded_int(j, "spec_version", 1, 1, INT_MAX);
     i.epmm = j.value("epmm", EpmmSettings{});
     i.last_test.reset();
     if (j.contains("last_test") && !j["last_test"].is_null())

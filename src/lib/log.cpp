@@ -60,7 +60,10 @@ void add_secret(std::string secret) {
     if (secret.empty())
         return;
     std::lock_guard lock(state().mutex);
-    state().secrets.push_back(std::move(secret));
+    // Each client registers its password again; keep one copy so redaction stays cheap.
+    auto& secrets = state().secrets;
+    if (std::find(secrets.begin(), secrets.end(), secret) == secrets.end())
+        secrets.push_back(std::move(secret));
 }
 
 static std::string redact_locked(std::string_view text, const std::vector<std::string>& secrets) {

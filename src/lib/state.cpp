@@ -4,12 +4,15 @@
 #include "tectl/files.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -73,7 +76,55 @@ class DirLock {
     int fd_ = -1;
 };
 
-StateDoc parse_state(const fs::path& file, const std::string& text) {
+Credentials parse_credentials(const fs::path& file, const std::string& text) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        throw Error(ErrorKind::failure, "credential file " + file.string() + " is corrupt",
+                    "move it aside and store the EPMM passwords again with tectl configure");
+    }
+    Credentials creds;
+    for (const auto& [id, value] : j.items()) {
+        if (value.is_string())
+            creds[id] = value.get<std::string>();
+    }
+    return creds;
+}
+
+// Holds back SIGINT and SIGTERM while alive; whatever arrived meanwhile is delivered after.
+class SignalsHeld {
+  public:
+    SignalsHeld() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    }
+    ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+    SignalsHeld(const SignalsHeld&) = delete;
+    SignalsHeld& operator=(const SignalsHeld&) = delete;
+
+    bool pending() const {
+        sigset_t now;
+        sigpending(&now);
+        return sigismember(&now, SIGINT) == 1 || sigismember(&now, SIGTERM) == 1;
+    }
+
+  private:
+    sigset_t set_;
+    sigset_t previous_;
+};
+
+std::string dump(const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+nlohmann::json state_json(const StateDoc& doc) {
+    return {{"schema_version", doc.schema_version}, {"integrations", doc.integrations}};
+}
+
+}  // namespace
+
+StateDoc parse_state(std::string_view text, const fs::path& file) {
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded())
         throw corrupt(file, "not valid JSON");
@@ -83,7 +134,10 @@ StateDoc parse_state(const fs::path& file, const std::string& text) {
     if (version == j.end() || !version->is_number_integer()) {
         throw corrupt(file, "no schema_version");
     }
-    int v = version->get<int>();
+    // Read wide: a schema_version of 2^32 + 1 must count as newer, not wrap around to 1.
+    std::int64_t v = version->is_number_unsigned() && version->get<std::uint64_t>() > INT64_MAX
+                         ? INT64_MAX
+                         : version->get<std::int64_t>();
     if (v > kStateSchemaVersion) {
         throw Error(ErrorKind::conflict,
                     "state file " + file.string() + " was written by a newer tectl (schema " +
@@ -104,30 +158,6 @@ StateDoc parse_state(const fs::path& file, const std::string& text) {
     }
     return doc;
 }
-
-Credentials parse_credentials(const fs::path& file, const std::string& text) {
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-        throw Error(ErrorKind::failure, "credential file " + file.string() + " is corrupt",
-                    "move it aside and store the EPMM passwords again with tectl configure");
-    }
-    Credentials creds;
-    for (const auto& [id, value] : j.items()) {
-        if (value.is_string())
-            creds[id] = value.get<std::string>();
-    }
-    return creds;
-}
-
-std::string dump(const nlohmann::json& j) {
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-nlohmann::json state_json(const StateDoc& doc) {
-    return {{"schema_version", doc.schema_version}, {"integrations", doc.integrations}};
-}
-
-}  // namespace
 
 Integration* StateDoc::find(std::string_view id_or_name) {
     for (auto& i : integrations) {
@@ -211,7 +241,7 @@ StateDoc StateStore::load() const {
     auto text = read_file_limited(state_file(), kMaxStateFileBytes, "state file");
     if (!text)
         return StateDoc{};
-    return parse_state(state_file(), *text);
+    return parse_state(*text, state_file());
 }
 
 std::optional<std::string> StateStore::password(std::string_view integration_id) const {
@@ -254,6 +284,13 @@ bool StateStore::update(const std::function<void(StateDoc&, Credentials&)>& chan
     if (dry_run || (!state_changed && !creds_changed))
         return state_changed || creds_changed;
 
+    // SIGINT and SIGTERM wait until both files are written, so they never leave a temporary
+    // file behind or a state without its credentials. One that came before the commit stops it.
+    SignalsHeld held;
+    if (held.pending()) {
+        throw Error(ErrorKind::interrupted, "interrupted before the state was written",
+                    "nothing was changed; run the command again");
+    }
     if (state_changed)
         write_file_atomic(state_file(), dump(new_state), 0644);
     if (creds_changed)

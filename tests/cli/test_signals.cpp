@@ -1,0 +1,155 @@
+// SIGINT and SIGTERM while a command changes the state: the process exits 130 or 143, and the
+// state directory holds exactly the old state (or, once the write has begun, the complete new
+// one), never a torn file, a state without its credentials, or a temporary file.
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "tectl/state.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+extern char** environ;
+
+using namespace tectl;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+pid_t spawn_tectl(const TempDir& state, std::vector<std::string> args) {
+    args.insert(args.begin(), {TECTL_BINARY, "--state-dir", state.path().string()});
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(rc == 0);
+    return pid;
+}
+
+// The exit code as the shell reports it (128 + signal when killed by one); bounded wait.
+int wait_exit(pid_t pid) {
+    int status = 0;
+    for (int i = 0; i < 3000; ++i) {
+        if (::waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL("tectl did not exit within 30 s of the signal");
+    return -1;
+}
+
+std::set<std::string> file_names(const TempDir& dir) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        names.insert(entry.path().filename().string());
+    return names;
+}
+
+std::string bytes(const TempDir& dir, const std::string& name) {
+    return fs::exists(dir / name) ? test::read_file(dir / name) : std::string("(none)");
+}
+
+}  // namespace
+
+TEST_CASE("a signal while a command waits for its input leaves the state as it was",
+          "[cli][signals]") {
+    for (int signo : {SIGINT, SIGTERM}) {
+        TempDir state;
+        TempDir inputs;
+        REQUIRE(
+            test::tectl(state.path(), {"create", "--platform", "ios", "--name", "old"}).exit_code ==
+            0);
+        const std::string state_before = bytes(state, "state.json");
+        const auto names_before = file_names(state);
+
+        // The password comes from a FIFO nobody writes to, so tectl is surely in the middle of
+        // the command, about to change the state, when the signal arrives.
+        auto fifo = inputs / "password";
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        pid_t pid =
+            spawn_tectl(state, {"create", "--platform", "android", "--name", "new", "--epmm-user",
+                                "api@example.com", "--epmm-password-file", fifo.string()});
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        ::kill(pid, signo);
+        INFO("signal " << signo);
+        CHECK(wait_exit(pid) == 128 + signo);
+        CHECK(bytes(state, "state.json") == state_before);
+        CHECK_FALSE(fs::exists(state / "credentials.json"));
+        CHECK(file_names(state) == names_before);
+    }
+}
+
+TEST_CASE("a signal at any moment of a state write leaves no torn or temporary file",
+          "[cli][signals][slow]") {
+    TempDir state;
+    StateStore store(state.path());
+    // A large state makes each write take long enough for signals to land inside it.
+    store.update([](StateDoc& doc, Credentials&) {
+        for (int n = 0; n < 3000; ++n) {
+            Integration i;
+            i.id = "DI" + std::string(18 - std::to_string(n).size(), 'A') + std::to_string(n);
+            i.name = "bulk" + std::to_string(n);
+            i.config_key = "DPK0W0KLPJLOGSKHTDD";
+            doc.integrations.push_back(i);
+        }
+    });
+    TempDir inputs;
+    test::write_file(inputs / "pw", "p4ssword\n");
+    auto timed = test::tectl(state.path(),
+                             {"create", "--platform", "android", "--name", "t", "--epmm-user",
+                              "api@example.com", "--epmm-password-file", (inputs / "pw").string()});
+    REQUIRE(timed.exit_code == 0);
+    auto span_us = std::max<long>(1000, timed.elapsed.count() * 1200);
+    const auto names_before = file_names(state);
+    std::mt19937 rng(7);
+    std::size_t expected = 3001;
+    int interrupted = 0;
+    int completed = 0;
+    for (int round = 0; round < 40; ++round) {
+        std::string name = "sig-" + std::to_string(round);
+        int signo = round % 2 ? SIGTERM : SIGINT;
+        pid_t pid = spawn_tectl(
+            state, {"create", "--platform", "android", "--name", name, "--epmm-user",
+                    "api@example.com", "--epmm-password-file", (inputs / "pw").string()});
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % span_us));
+        ::kill(pid, signo);
+        int code = wait_exit(pid);
+        INFO("round " << round << ", signal " << signo << ", exit " << code);
+        CHECK((code == 0 || code == 128 + signo));
+        (code == 0 ? completed : interrupted)++;
+
+        StateDoc doc = store.load();  // throws if the file were torn
+        const Integration* added = doc.find(name);
+        if (code == 0)
+            CHECK(added);
+        CHECK(doc.integrations.size() == expected + (added ? 1 : 0));
+        // The password is written with the integration, or neither is.
+        CHECK(store.password(added ? added->id : "none").has_value() == (added != nullptr));
+        if (added)
+            ++expected;
+        CHECK(file_names(state) == names_before);
+    }
+    INFO("interrupted " << interrupted << ", completed " << completed);
+    CHECK(interrupted > 0);
+}

@@ -1,0 +1,64 @@
+// parse_state, the entry point the state file and its fuzz harness share.
+#include <catch2/catch.hpp>
+
+#include "tectl/error.hpp"
+#include "tectl/state.hpp"
+
+using namespace tectl;
+
+namespace {
+
+ErrorKind kind_of(const std::string& text) {
+    try {
+        parse_state(text);
+    } catch (const Error& e) {
+        return e.kind();
+    }
+    FAIL("parsed: " << text);
+    return ErrorKind::failure;
+}
+
+}  // namespace
+
+TEST_CASE("parse_state reads what tectl writes", "[state][parse]") {
+    auto doc = parse_state(R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
+        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD"}]})");
+    REQUIRE(doc.integrations.size() == 1);
+    CHECK(doc.integrations[0].name == "n");
+    CHECK(doc.integrations[0].epmm.port == 443);
+}
+
+TEST_CASE("a schema_version beyond int is newer, not wrapped around to 1", "[state][parse]") {
+    CHECK(kind_of(R"({"schema_version": 4294967297, "integrations": []})") == ErrorKind::conflict);
+    CHECK(kind_of(R"({"schema_version": 18446744073709551615, "integrations": []})") ==
+          ErrorKind::conflict);
+    CHECK(kind_of(R"({"schema_version": -4294967295, "integrations": []})") == ErrorKind::failure);
+}
+
+TEST_CASE("parse_state refuses what is not a state document with Error", "[state][parse]") {
+    for (const char* text :
+         {"", "[]", "{}", R"({"schema_version": "1"})", R"({"schema_version": 1})",
+          R"({"schema_version": 1, "integrations": [1]})",
+          R"({"schema_version": 1, "integrations": [{"id": 5}]})"}) {
+        INFO(text);
+        CHECK(kind_of(text) == ErrorKind::failure);
+    }
+}
+
+TEST_CASE("a port or spec version that is no whole number in range is corrupt, not converted",
+          "[state][parse]") {
+    const std::string head =
+        R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
+        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD", )";
+    // 1e300 used to reach a float-to-int conversion, which is undefined behaviour.
+    for (const char* field :
+         {R"("epmm": {"port": 1e300})", R"("epmm": {"port": 2.5})", R"("epmm": {"port": 70000})",
+          R"("epmm": {"port": 0})", R"("epmm": {"port": 18446744073709551615})",
+          R"("spec_version": 1e300)", R"("spec_version": -3)", R"("spec_version": 4294967297)"}) {
+        INFO(field);
+        CHECK(kind_of(head + field + "}]}") == ErrorKind::failure);
+    }
+    auto doc = parse_state(head + R"("epmm": {"port": 8443}, "spec_version": 7}]})");
+    CHECK(doc.integrations.at(0).epmm.port == 8443);
+    CHECK(doc.integrations.at(0).spec_version == 7);
+}
