@@ -33,8 +33,26 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
 }
 
+// The input as it can be shown on a terminal: control characters and spaces other than ' '
+// become \xNN, so a pasted escape sequence is shown, not obeyed.
+std::string printable(std::string_view input) {
+    std::string out;
+    for (char c : input) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 Error bad_host(std::string_view input, const std::string& why) {
-    return Error(ErrorKind::usage, "--epmm-host '" + std::string(input) + "': " + why,
+    return Error(ErrorKind::usage, "--epmm-host '" + printable(input) + "': " + why,
                  "give the EPMM host name only, for example --epmm-host epmm.example.com");
 }
 
@@ -62,9 +80,16 @@ bool valid_host_name(std::string_view host) {
     }
 }
 
+// inet_pton reads a C string, so a text with a NUL inside is never a literal (it would be judged
+// by its part before the NUL).
 bool is_ip_literal(const std::string& text, int family) {
     unsigned char buffer[16];
-    return inet_pton(family, text.c_str(), buffer) == 1;
+    return text.find('\0') == std::string::npos && inet_pton(family, text.c_str(), buffer) == 1;
+}
+
+bool is_control(char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && !is_space(c)) || byte == 0x7f;
 }
 
 int parse_port(std::string_view input, std::string_view digits) {
@@ -88,6 +113,8 @@ NormalizedHost normalize_host(std::string_view input) {
         out.changes.push_back("removed surrounding spaces");
     if (rest.empty())
         throw bad_host(input, "the host is empty");
+    if (std::any_of(rest.begin(), rest.end(), is_control))
+        throw bad_host(input, "it holds a control character");
 
     // A scheme: "https://" is removed; "https:/host" or "https:host" is a typo that a naive
     // URL parser would turn into a host named "https", so it is refused.

@@ -4,7 +4,9 @@
 #include "tectl/normalize.hpp"
 #include "tectl/random.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string>
 
 using namespace tectl;
 
@@ -71,6 +73,28 @@ TEST_CASE("hosts that cannot be host names are refused", "[normalize]") {
                             "epmm.example.com:abc", "[::1", "a:b:c"}) {
         INFO(bad);
         CHECK(kind_of([&] { normalize_host(bad); }) == ErrorKind::usage);
+    }
+}
+
+// Found by fuzz_normalize_host: inet_pton judged "::8\0..." by its part before the NUL, so the
+// whole text passed as an IPv6 literal and a second normalisation removed one more trailing dot.
+TEST_CASE("a host with a NUL or another control character is refused, and shown escaped",
+          "[normalize]") {
+    using namespace std::string_literals;
+    for (const std::string& bad : {"::8\0\0004::10.0.."s, "::1\0."s, "epmm\x1b[31m.example.com"s,
+                                   "epmm.example.com\x7f"s}) {
+        INFO(bad);
+        try {
+            normalize_host(bad);
+            FAIL("accepted");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::usage);
+            std::string message = e.what();
+            CHECK(message.find("control character") != std::string::npos);
+            CHECK(std::none_of(message.begin(), message.end(), [](unsigned char c) {
+                return c < 0x20 || c == 0x7f;
+            }));
+        }
     }
 }
 
