@@ -44,7 +44,7 @@ _tectl() {
         'appconfig generate') words='--help -h --output -o' ;;
         'appconfig check') words='--help -h --integration' ;;
         'search') words='--help -h --file --live --cached' ;;
-        'sync') words='--help -h' ;;
+        'sync') words='--help -h --connections' ;;
         'enable') words='--help -h --group --all --force' ;;
         'disable') words='--help -h' ;;
         'delete') words='--help -h' ;;

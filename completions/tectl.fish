@@ -76,6 +76,7 @@ complete -c tectl -n '__fish_seen_subcommand_from search' -l cached -x -d 'answe
 complete -c tectl -n 'not __fish_seen_subcommand_from create configure list show test appconfig search sync enable disable delete completion' -a sync -d 'Read every device of the integration'\''s spaces into the local device index'
 complete -c tectl -n '__fish_seen_subcommand_from sync' -l help -x -d 'Print this help message and exit'
 complete -c tectl -n '__fish_seen_subcommand_from sync' -s h -x -d 'Print this help message and exit'
+complete -c tectl -n '__fish_seen_subcommand_from sync' -l connections -x -d 'HTTPS connections to EPMM; with more than one, the next pages are read while the current one is written (default 3)'
 complete -c tectl -n 'not __fish_seen_subcommand_from create configure list show test appconfig search sync enable disable delete completion' -a enable -d 'Enable an integration for a test group or for all users'
 complete -c tectl -n '__fish_seen_subcommand_from enable' -l help -x -d 'Print this help message and exit'
 complete -c tectl -n '__fish_seen_subcommand_from enable' -s h -x -d 'Print this help message and exit'

@@ -193,6 +193,9 @@ int main(int argc, char** argv) {
     server.new_task_queue = [] { return new httplib::ThreadPool(32); };
     // Idle connections hold a worker until this passes, also at shutdown.
     server.set_keep_alive_timeout(2);
+    // Without it a reply written in several pieces waits on the client's delayed ACK (Nagle),
+    // about 40 ms a page on loopback: the simulator, not the client, would set the pace.
+    server.set_tcp_nodelay(true);
     api->install(server);
 
     const std::string host = options.ipv6 ? "::1" : "127.0.0.1";

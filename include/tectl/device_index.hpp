@@ -31,7 +31,6 @@ struct IndexedDevice {
     std::string last_check_in;               // common.last_connected_at, ISO-8601 UTC
     std::optional<bool> android_enterprise;  // android.afw_capable, Android only
     std::optional<std::int64_t> epmm_id;     // common.id
-    std::string raw_json;                    // the object EPMM sent, as JSON text
 
     bool operator==(const IndexedDevice&) const = default;
 };

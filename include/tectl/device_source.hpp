@@ -57,5 +57,7 @@ const std::vector<std::string>& device_fields();
 
 // The EPMM client as a device source; `client` must outlive the source.
 std::unique_ptr<DeviceSource> epmm_device_source(epmm::Client& client);
+// The same, owning its client (a connection of its own, e.g. for reading pages ahead).
+std::unique_ptr<DeviceSource> epmm_device_source(std::unique_ptr<epmm::Client> client);
 
 }  // namespace tectl

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct SyncOptions {
     std::function<void(const SyncProgress&)> progress;  // after every page (may be empty)
     const std::atomic<bool>* cancel = nullptr;          // set (e.g. on SIGINT) to stop
     std::function<std::string()> now;  // ISO-8601 UTC clock; empty: the system clock
+    // Reading ahead: `connect` makes another source with a connection of its own, and the sync
+    // uses connections - 1 of them to fetch the next pages while it writes the current one.
+    // Without `connect`, or with connections 1, pages are read one after another.
+    std::function<std::unique_ptr<DeviceSource>()> connect;
+    int connections = 1;
 };
 
 struct SyncSummary {

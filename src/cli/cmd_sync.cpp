@@ -10,8 +10,12 @@
 namespace tectl::cli {
 namespace {
 
+// Enough to keep EPMM busy while the index is written, few enough not to crowd a shared server.
+constexpr int kDefaultConnections = 3;
+
 struct SyncCommand {
     std::string integration;
+    int connections = kDefaultConnections;
 };
 
 std::string spaces_text(const std::vector<std::int64_t>& spaces) {
@@ -46,6 +50,10 @@ void run_sync(Context& ctx, const SyncCommand& options) {
     sync.spaces = integration.epmm.spaces;
     sync.now = [&ctx] { return ctx.store().now(); };
     sync.cancel = &interrupted();
+    sync.connections = options.connections;
+    sync.connect = [&ctx, &integration] {
+        return epmm_device_source(connect_epmm(ctx, integration).client);
+    };
 
     SyncSummary summary;
     {
@@ -86,7 +94,12 @@ void setup_sync(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "sync", "Read every device of the integration's spaces into the local device index");
     cmd->add_option("integration", options->integration, "integration id or name")->required();
-    cmd->footer(examples({"tectl sync android-prod", "tectl sync android-prod --json"}));
+    cmd->add_option("--connections", options->connections,
+                    "HTTPS connections to EPMM; with more than one, the next pages are read "
+                    "while the current one is written (default 3)")
+        ->check(CLI::Range(1, 8));
+    cmd->footer(examples({"tectl sync android-prod", "tectl sync android-prod --json",
+                          "tectl sync android-prod --connections 1"}));
     cmd->callback([&ctx, options] { run_sync(ctx, *options); });
 }
 

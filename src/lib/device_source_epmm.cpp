@@ -38,10 +38,23 @@ class EpmmDeviceSource : public DeviceSource {
     epmm::Client& client_;
 };
 
+class OwningEpmmDeviceSource : public EpmmDeviceSource {
+  public:
+    explicit OwningEpmmDeviceSource(std::unique_ptr<epmm::Client> client)
+        : EpmmDeviceSource(*client), owned_(std::move(client)) {}
+
+  private:
+    std::unique_ptr<epmm::Client> owned_;
+};
+
 }  // namespace
 
 std::unique_ptr<DeviceSource> epmm_device_source(epmm::Client& client) {
     return std::make_unique<EpmmDeviceSource>(client);
+}
+
+std::unique_ptr<DeviceSource> epmm_device_source(std::unique_ptr<epmm::Client> client) {
+    return std::make_unique<OwningEpmmDeviceSource>(std::move(client));
 }
 
 }  // namespace tectl

@@ -2,12 +2,15 @@
 
 #include "tectl/error.hpp"
 #include "tectl/log.hpp"
+#include "tectl/page_prefetch.hpp"
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <ctime>
+#include <iterator>
 #include <map>
+#include <optional>
 
 namespace tectl {
 
@@ -51,6 +54,8 @@ std::vector<Space> resolve_spaces(DeviceSource& source, const std::vector<std::i
 
 namespace {
 
+constexpr int kMaxConnections = 8;
+
 std::string system_now() {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -68,11 +73,17 @@ void check_cancel(const std::atomic<bool>* cancel) {
     }
 }
 
+// What tells one page from another: the Device UUIDs in order, or the whole result where a
+// UUID is missing (the same devices in the same order is the same page).
 std::vector<std::string> page_identity(const DevicePageResult& page) {
     std::vector<std::string> ids;
     ids.reserve(page.results.size());
     for (const auto& r : page.results) {
-        ids.push_back(r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        auto uuid = r.is_object() ? r.find("common.uuid") : r.end();
+        if (uuid != r.end() && uuid->is_string() && !uuid->get_ref<const std::string&>().empty())
+            ids.push_back(uuid->get<std::string>());
+        else
+            ids.push_back(r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     return ids;
 }
@@ -84,6 +95,11 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
         throw Error(ErrorKind::usage, fmt::format("page size {} is out of range", options.limit),
                     "use a page size from 1 to 200");
     }
+    if (options.connections < 1 || options.connections > kMaxConnections) {
+        throw Error(ErrorKind::usage,
+                    fmt::format("{} connections is out of range", options.connections),
+                    fmt::format("use from 1 to {} connections", kMaxConnections));
+    }
     auto started = std::chrono::steady_clock::now();
     std::int64_t requests_before = source.requests_sent();
 
@@ -92,6 +108,19 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
     auto spaces = options.resolved.empty()
                       ? resolve_spaces(source, options.spaces, options.index_path)
                       : options.resolved;
+
+    std::unique_ptr<PagePrefetcher> ahead;
+    if (options.connect && options.connections > 1) {
+        std::vector<std::unique_ptr<DeviceSource>> extra;
+        for (int i = 1; i < options.connections; ++i)
+            extra.push_back(options.connect());
+        ahead = std::make_unique<PagePrefetcher>(std::move(extra), options.cancel);
+    }
+    // Two pages ahead per extra connection keeps each busy while the index is written.
+    const int window = 2 * (options.connections - 1);
+    auto requests = [&] {
+        return source.requests_sent() - requests_before + (ahead ? ahead->requests_sent() : 0);
+    };
 
     SyncSummary summary;
     SyncProgress progress;
@@ -117,8 +146,15 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
             check_cancel(options.cancel);
             DevicePageResult page;
             try {
-                page = source.devices(request);
+                std::optional<DevicePageResult> early;
+                if (ahead)
+                    early = ahead->take(request);
+                if (!early)
+                    check_cancel(options.cancel);
+                page = early ? std::move(*early) : source.devices(request);
             } catch (const Error& e) {
+                if (e.kind() == ErrorKind::interrupted)
+                    throw;
                 throw Error(e.kind(), fmt::format("reading {}: {}", space_label(space), e.what()),
                             e.hint());
             }
@@ -155,9 +191,21 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
 
             progress.devices = read;
             progress.expected = expected_before + largest_total;
-            progress.requests = source.requests_sent() - requests_before;
+            progress.requests = requests();
             if (options.progress)
                 options.progress(progress);
+
+            // A full page with more to come: the next pages are at whole pages from here, up
+            // to the total the server reported. A short page breaks that plan, so none is made.
+            if (ahead && page.has_more && std::ssize(page.results) == request.limit) {
+                DevicePageRequest next = request;
+                for (int k = 1; k <= window; ++k) {
+                    next.offset = request.offset + std::int64_t{k} * request.limit;
+                    if (next.offset >= page.total_count)
+                        break;
+                    ahead->prefetch(next);
+                }
+            }
 
             if (!page.has_more || page.results.empty())
                 break;
@@ -175,11 +223,13 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
         summary.spaces.push_back(indexed);
     }
 
+    if (ahead)
+        ahead->stop();
     check_cancel(options.cancel);
     summary.synced_at = options.now ? options.now() : system_now();
     writer.commit({summary.synced_at, 0, summary.spaces});
     summary.devices = writer.count();
-    summary.requests = source.requests_sent() - requests_before;
+    summary.requests = requests();
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return summary;

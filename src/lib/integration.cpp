@@ -74,13 +74,34 @@ int bounded_int(const nlohmann::json& j, const char* key, int fallback, int low,
     return static_cast<int>(value);
 }
 
+// Device space ids: whole numbers from 1 up. A fraction or a number past int64 is refused, not
+// converted (converting an out-of-range double is undefined behaviour).
+std::vector<std::int64_t> space_ids(const nlohmann::json& j) {
+    auto it = j.find("spaces");
+    if (it == j.end() || it->is_null())
+        return {};
+    if (!it->is_array())
+        throw Error(ErrorKind::failure, "'spaces' is not a list of device space ids");
+    std::vector<std::int64_t> ids;
+    for (const auto& id : *it) {
+        bool fits = id.is_number_integer() &&
+                    !(id.is_number_unsigned() && id.get<std::uint64_t>() > INT64_MAX);
+        if (!fits || id.get<std::int64_t>() < 1) {
+            throw Error(ErrorKind::failure,
+                        "'spaces' holds " + id.dump() + ", which is not a device space id");
+        }
+        ids.push_back(id.get<std::int64_t>());
+    }
+    return ids;
+}
+
 }  // namespace
 
 void from_json(const nlohmann::json& j, EpmmSettings& s) {
     s.host = j.value("host", "");
     s.port = bounded_int(j, "port", 443, 1, 65535);
     s.user = j.value("user", "");
-    s.spaces = j.value("spaces", std::vector<std::int64_t>{});
+    s.spaces = space_ids(j);
     s.cacert = j.value("cacert", "");
     s.insecure = j.value("insecure", false);
 }

@@ -95,6 +95,38 @@ TEST_CASE("sync fills the index that search --cached reads offline", "[cli][sear
     CHECK(sim.request_count() == before);
 }
 
+TEST_CASE("sync over one connection or several indexes the same devices in as many requests",
+          "[cli][sync]") {
+    TempDir dir;
+    Simulator sim(SimConfig().devices(1, 1234).device({{"space", 1}, {"common.uuid", kFound}}));
+    configure(dir, sim);
+
+    nlohmann::json first;
+    for (const char* connections : {"1", "4"}) {
+        INFO("--connections " << connections);
+        std::size_t before = sim.request_count();
+        auto sync = test::tectl(dir.path(), {"sync", "a", "--connections", connections, "--json"});
+        INFO(sync.out << sync.err);
+        REQUIRE(sync.exit_code == 0);
+        auto summary = json_of(sync);
+        CHECK(summary["devices"] == 1235);
+        CHECK(summary["requests"] == 8);  // the user's spaces, then 7 pages of 200
+        CHECK(sim.request_count() - before == 8);
+        auto cached =
+            json_of(test::tectl(dir.path(), {"search", "a", "--cached", kFound, "--json"}));
+        if (first.is_null())
+            first = cached["results"];
+        CHECK(cached["results"] == first);
+        CHECK(cached["results"][0]["found"] == true);
+    }
+
+    for (const char* bad : {"0", "9", "many"}) {
+        auto r = test::tectl(dir.path(), {"sync", "a", "--connections", bad});
+        INFO(bad << ": " << r.err);
+        CHECK(r.exit_code == 2);
+    }
+}
+
 TEST_CASE("search without identifiers is a usage error", "[cli][search]") {
     TempDir dir;
     REQUIRE(test::tectl(dir.path(), {"create", "--platform", "android", "--name", "a"}).exit_code ==

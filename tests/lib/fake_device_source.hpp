@@ -6,6 +6,7 @@
 #include "tectl/device_source.hpp"
 #include "tectl/error.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -34,10 +35,11 @@ inline nlohmann::json fake_device(int n, const std::string& user = {}) {
 
 class FakeDeviceSource : public DeviceSource {
   public:
-    std::vector<Space> spaces;                                    // what my_spaces() answers
+    std::vector<Space> spaces;                                      // what my_spaces() answers
     std::map<std::int64_t, std::vector<nlohmann::json>> inventory;  // per space, sorted by id
-    std::set<std::int64_t> forbidden;                             // spaces answering 403
+    std::set<std::int64_t> forbidden;                               // spaces answering 403
     bool ignore_offset = false;
+    int max_page = 200;   // the most results a page holds, whatever the limit asked
     int fail_after = -1;  // requests answered before every further one fails (network)
     std::function<void(std::int64_t)> on_request;  // called with the request number
     std::vector<DevicePageRequest> seen;           // every devices() request
@@ -63,7 +65,8 @@ class FakeDeviceSource : public DeviceSource {
         DevicePageResult page;
         page.total_count = static_cast<std::int64_t>(matching.size());
         std::size_t from = ignore_offset ? 0 : static_cast<std::size_t>(r.offset);
-        for (std::size_t i = from; i < matching.size() && i < from + r.limit; ++i) {
+        const std::size_t size = static_cast<std::size_t>(std::min(r.limit, max_page));
+        for (std::size_t i = from; i < matching.size() && i < from + size; ++i) {
             page.results.push_back(matching[i]);
         }
         page.has_more = from + page.results.size() < matching.size();

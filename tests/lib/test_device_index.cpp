@@ -29,7 +29,6 @@ IndexedDevice device(int n, std::int64_t space = 1) {
     if (n % 2)
         d.android_enterprise = true;
     d.epmm_id = n;
-    d.raw_json = "{}";
     return d;
 }
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "lib/fake_device_source.hpp"
+#include "lib/previous_index.hpp"
 #include "support/process.hpp"
 #include "tectl/device_sync.hpp"
 #include "tectl/error.hpp"
@@ -17,23 +18,6 @@ SyncOptions options_for(const test::TempDir& dir) {
     options.index_path = dir / "index" / "DI1.sqlite";
     options.now = [] { return std::string("2026-01-01T00:00:00Z"); };
     return options;
-}
-
-// A previous, complete index of 3 devices, to check that a failed sync leaves it alone.
-void previous_index(const SyncOptions& options) {
-    auto small = fake_source(3);
-    auto o = options;
-    o.now = [] { return std::string("2025-12-31T00:00:00Z"); };
-    sync_devices(small, o);
-}
-
-void check_previous_index_intact(const SyncOptions& options) {
-    auto index = DeviceIndex::open(options.index_path);
-    REQUIRE(index);
-    CHECK(index->meta().last_sync == "2025-12-31T00:00:00Z");
-    CHECK(index->meta().device_count == 3);
-    CHECK(index->find(fake_uuid(3)));
-    CHECK_FALSE(index->find(fake_uuid(4)));
 }
 
 }  // namespace
@@ -125,7 +109,7 @@ TEST_CASE("sync reports progress after every page", "[device-sync]") {
 TEST_CASE("a server that ignores offset aborts the sync and keeps the index", "[device-sync]") {
     test::TempDir dir;
     auto options = options_for(dir);
-    previous_index(options);
+    test::write_previous_index(options.index_path);
 
     auto source = fake_source(1000);
     source.ignore_offset = true;
@@ -137,13 +121,13 @@ TEST_CASE("a server that ignores offset aborts the sync and keeps the index", "[
         CHECK(std::string(e.what()).find("ignores offset") != std::string::npos);
     }
     CHECK(source.seen.size() == 2);
-    check_previous_index_intact(options);
+    test::check_previous_index_intact(options.index_path);
 }
 
 TEST_CASE("a sync failing half-way keeps the previous index whole", "[device-sync]") {
     test::TempDir dir;
     auto options = options_for(dir);
-    previous_index(options);
+    test::write_previous_index(options.index_path);
 
     auto source = fake_source(1000);
     source.fail_after = 3;  // the spaces and two pages
@@ -154,13 +138,13 @@ TEST_CASE("a sync failing half-way keeps the previous index whole", "[device-syn
         CHECK(e.kind() == ErrorKind::network);
         CHECK(std::string(e.what()).find("Global (space 1)") != std::string::npos);
     }
-    check_previous_index_intact(options);
+    test::check_previous_index_intact(options.index_path);
 }
 
 TEST_CASE("a cancelled sync stops between pages and keeps the previous index", "[device-sync]") {
     test::TempDir dir;
     auto options = options_for(dir);
-    previous_index(options);
+    test::write_previous_index(options.index_path);
 
     auto source = fake_source(1000);
     std::atomic<bool> cancel{false};
@@ -176,7 +160,7 @@ TEST_CASE("a cancelled sync stops between pages and keeps the previous index", "
         CHECK(e.kind() == ErrorKind::interrupted);
     }
     CHECK(source.seen.size() == 2);
-    check_previous_index_intact(options);
+    test::check_previous_index_intact(options.index_path);
 }
 
 TEST_CASE("a space the API user cannot read fails the sync as an auth error", "[device-sync]") {

@@ -81,8 +81,8 @@ TEST_CASE("hosts that cannot be host names are refused", "[normalize]") {
 TEST_CASE("a host with a NUL or another control character is refused, and shown escaped",
           "[normalize]") {
     using namespace std::string_literals;
-    for (const std::string& bad : {"::8\0\0004::10.0.."s, "::1\0."s, "epmm\x1b[31m.example.com"s,
-                                   "epmm.example.com\x7f"s}) {
+    for (const std::string& bad :
+         {"::8\0\0004::10.0.."s, "::1\0."s, "epmm\x1b[31m.example.com"s, "epmm.example.com\x7f"s}) {
         INFO(bad);
         try {
             normalize_host(bad);
@@ -91,9 +91,8 @@ TEST_CASE("a host with a NUL or another control character is refused, and shown 
             CHECK(e.kind() == ErrorKind::usage);
             std::string message = e.what();
             CHECK(message.find("control character") != std::string::npos);
-            CHECK(std::none_of(message.begin(), message.end(), [](unsigned char c) {
-                return c < 0x20 || c == 0x7f;
-            }));
+            CHECK(std::none_of(message.begin(), message.end(),
+                               [](unsigned char c) { return c < 0x20 || c == 0x7f; }));
         }
     }
 }

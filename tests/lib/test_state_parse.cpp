@@ -62,3 +62,23 @@ TEST_CASE("a port or spec version that is no whole number in range is corrupt, n
     CHECK(doc.integrations.at(0).epmm.port == 8443);
     CHECK(doc.integrations.at(0).spec_version == 7);
 }
+
+// Found by fuzz_state: a space id of 2.3e64 reached a double-to-int64 conversion.
+TEST_CASE("device space ids that are no positive whole numbers are corrupt, not converted",
+          "[state][parse]") {
+    const std::string head =
+        R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
+        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD", )";
+    for (const char* field : {R"("epmm": {"spaces": [1, 2.33e64]})", R"("epmm": {"spaces": [1.5]})",
+                              R"("epmm": {"spaces": [0]})", R"("epmm": {"spaces": [-7]})",
+                              R"("epmm": {"spaces": [18446744073709551615]})",
+                              R"("epmm": {"spaces": ["1"]})", R"("epmm": {"spaces": 1})"}) {
+        INFO(field);
+        CHECK(kind_of(head + field + "}]}") == ErrorKind::failure);
+    }
+    auto doc = parse_state(head + R"("epmm": {"spaces": [1, 9223372036854775807]}}]})");
+    CHECK(doc.integrations.at(0).epmm.spaces == std::vector<std::int64_t>{1, 9223372036854775807});
+    CHECK(parse_state(head + R"("epmm": {"spaces": null}}]})")
+              .integrations.at(0)
+              .epmm.spaces.empty());
+}
