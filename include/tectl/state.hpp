@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,9 @@ class StateStore {
 
     // The stored EPMM password of an integration, if any.
     std::optional<std::string> password(std::string_view integration_id) const;
+
+    // The ids of the integrations that have a stored password (one read of the file).
+    std::set<std::string> ids_with_password() const;
 
     // Appends one line to the audit log (time and OS user added here).
     void audit(const AuditEntry& entry) const;

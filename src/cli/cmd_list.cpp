@@ -18,9 +18,9 @@ void run_list(Context& ctx) {
 
     if (ctx.json()) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& i : doc.integrations) {
-            list.push_back(integration_json(i, ctx.store().password(i.id).has_value()));
-        }
+        const auto with_password = ctx.store().ids_with_password();
+        for (const auto& i : doc.integrations)
+            list.push_back(integration_json(i, with_password.count(i.id) > 0));
         ctx.emit({{"integrations", list}});
         return;
     }

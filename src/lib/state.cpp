@@ -255,6 +255,16 @@ std::optional<std::string> StateStore::password(std::string_view integration_id)
     return it->second;
 }
 
+std::set<std::string> StateStore::ids_with_password() const {
+    std::set<std::string> ids;
+    auto text = read_file_limited(credentials_file(), kMaxStateFileBytes, "credential file");
+    if (!text)
+        return ids;
+    for (const auto& [id, password] : parse_credentials(credentials_file(), *text))
+        ids.insert(id);
+    return ids;
+}
+
 bool StateStore::update(const std::function<void(StateDoc&, Credentials&)>& change, bool dry_run) {
     std::optional<DirLock> lock;
     if (!dry_run) {

@@ -76,6 +76,15 @@ TEST_CASE("an update writes state.json in a 0700 directory, the password apart i
     CHECK(state.find("s3cret") == std::string::npos);
     CHECK(store.password(sample("a").id) == "s3cret-Pä$$");
     CHECK(store.load().integrations.at(0) == sample("a"));
+    CHECK(store.ids_with_password() == std::set<std::string>{sample("a").id});
+}
+
+TEST_CASE("without a credential file no integration has a stored password", "[state]") {
+    TempDir tmp;
+    StateStore store(tmp.path());
+    store.update([](StateDoc& doc, Credentials&) { doc.integrations.push_back(sample("a")); });
+    CHECK(store.ids_with_password().empty());
+    CHECK_FALSE(store.password(sample("a").id));
 }
 
 TEST_CASE("an update that changes nothing writes nothing", "[state]") {
