@@ -15,7 +15,7 @@ enum class ErrorKind {
     auth = 4,          // EPMM rejected the credentials, or the role or space is missing
     network = 5,       // DNS, connect, TLS, timeout, EPMM server error
     conflict = 6,      // the state forbids the change
-    interrupted = 130  // SIGINT
+    interrupted = 130  // SIGINT (the program exits 143 when SIGTERM was the cause)
 };
 
 // The process exit code for an error kind.

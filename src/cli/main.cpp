@@ -24,7 +24,7 @@ constexpr std::string_view kExitCodes =
     "  4    EPMM rejected the credentials, or the API user lacks the role or space\n"
     "  5    network, TLS, timeout or EPMM server error (after retries)\n"
     "  6    conflict: the state forbids it (exists with other settings, untested, legacy)\n"
-    "  130  interrupted\n";
+    "  130  interrupted (143 for SIGTERM)\n";
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -102,6 +102,15 @@ void add_global_options(CLI::App& app, tectl::cli::GlobalOptions& g) {
         ->group(group);
 }
 
+// The exit code of an error; an interrupted command exits as the shell reports a process ended by
+// that signal: 130 for SIGINT, 143 for SIGTERM.
+int exit_code_of(const tectl::Error& e) {
+    int signo = tectl::cli::interrupt_signal();
+    if (e.kind() == tectl::ErrorKind::interrupted && signo > 0)
+        return 128 + signo;
+    return tectl::exit_code(e.kind());
+}
+
 int report(const Context& ctx, const tectl::Error& e) {
     std::string line = fmt::format("tectl: error: {}", e.what());
     if (!e.hint().empty())
@@ -112,10 +121,10 @@ int report(const Context& ctx, const tectl::Error& e) {
                                {{"kind", tectl::kind_name(e.kind())},
                                 {"message", e.what()},
                                 {"hint", e.hint()},
-                                {"exit_code", tectl::exit_code(e.kind())}}}};
+                                {"exit_code", exit_code_of(e)}}}};
         std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
-    return tectl::exit_code(e.kind());
+    return exit_code_of(e);
 }
 
 }  // namespace

@@ -265,6 +265,23 @@ std::optional<std::int64_t> as_integer(const nlohmann::json& value) {
     return std::nullopt;
 }
 
+// True for a body that begins as a JSON object or array and is valid up to its last byte, where
+// it ends too early: an answer cut short, not an HTML page or other text from a proxy.
+bool cut_short(const std::string& text) {
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || (text[first] != '{' && text[first] != '['))
+        return false;
+    try {
+        auto complete = nlohmann::json::parse(text);
+        (void)complete;
+    } catch (const nlohmann::json::parse_error& e) {
+        return e.byte > text.size();
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
+    return false;
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -400,7 +417,16 @@ struct Client::Impl {
     }
 
     nlohmann::json parse(const http::Response& response, const std::string& path) {
-        auto doc = nlohmann::json::parse(sanitize_utf8(response.body), nullptr, false);
+        const std::string text = sanitize_utf8(response.body);
+        auto doc = nlohmann::json::parse(text, nullptr, false);
+        if (doc.is_discarded() && cut_short(text)) {
+            throw Error(ErrorKind::network,
+                        fmt::format("EPMM at {} answered GET {} with JSON that stops after {} "
+                                    "bytes, before the document is complete",
+                                    endpoint.host, path, response.body.size()),
+                        "the answer was cut short on its way; check any proxy or load balancer "
+                        "in front of EPMM, then try again");
+        }
         if (doc.is_discarded() || !doc.is_object()) {
             std::string said = describe_error_body(response.body, response.header("content-type"));
             throw Error(ErrorKind::failure,

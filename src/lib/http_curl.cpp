@@ -572,9 +572,22 @@ TransportError classify(CURL* curl, CURLcode code, const std::string& curl_text,
                                   "check that EPMM listens on that port and that no firewall "
                                   "blocks this machine");
         case CURLE_OPERATION_TIMEDOUT: {
+            // A reused connection has no connect time of its own, so a request that went out
+            // also proves the connection stood.
             curl_off_t connected = 0;
             curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected);
-            if (connected == 0)
+            long request_bytes = 0;
+            curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
+            long status = 0;
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+            if (status > 0)
+                return TransportError(
+                    FailureReason::timeout,
+                    fmt::format("{} began to answer ({}) but the answer did not end within {}",
+                                host, status, seconds_text(options.timeouts.total)),
+                    "something between tectl and EPMM (a proxy or load balancer) may hold the "
+                    "answer open; raise the timeout if EPMM is just slow");
+            if (connected == 0 && request_bytes == 0)
                 return TransportError(
                     FailureReason::timeout,
                     fmt::format("connecting to {}:{} timed out after {}", host, port,

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/process.hpp"
+#include "support/simulator.hpp"
 #include "tectl/epmm_client.hpp"
 
 #include <sys/stat.h>
@@ -74,11 +75,14 @@ struct Watched {
     test::RunResult result;
     std::string leaked_cmdline;  // the first command line seen holding a secret
     int samples = 0;
+    int samples_while_running = 0;  // those that saw tectl's own command line
 };
 
 // Runs tectl while another thread reads every process's command line, until it ends.
 Watched run_watched(const TempDir& state, const std::vector<std::string>& args,
                     const RunOptions& options, const std::vector<std::string>& secrets) {
+    // Only this tectl's command line holds the state directory's path.
+    const std::string marker = "--state-dir " + state.path().string() + " ";
     Watched watched;
     std::atomic<bool> started{false};
     std::atomic<bool> done{false};
@@ -87,11 +91,14 @@ Watched run_watched(const TempDir& state, const std::vector<std::string>& args,
         // run() below returns within it.
         started = true;
         do {
+            bool running = false;
             for (const auto& line : command_lines()) {
                 if (watched.leaked_cmdline.empty() && holds(line, secrets))
                     watched.leaked_cmdline = line;
+                running = running || line.find(marker) != std::string::npos;
             }
             ++watched.samples;
+            watched.samples_while_running += running;
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         } while (!done.load());
     });
@@ -235,6 +242,130 @@ TEST_CASE("the EPMM password appears only in the 0600 credential file", "[cli][s
                 check_state_dir(state, secrets);
             }
         }
+    }
+}
+
+// The commands that send the password to EPMM: `test`, `sync` and `search` (live and cached),
+// against the simulator, where the canary is the API user's real password (and, for another user,
+// a wrong one). Every request waits 100 ms, so each command lives long enough for the command
+// line sampler to see it several times.
+TEST_CASE("the EPMM password sent to EPMM by test, sync and search never leaks",
+          "[cli][secrets][sim]") {
+    const std::string canary = make_canary();
+    constexpr const char* kNoRole = "norole@example.com";
+    constexpr const char* kOther = "other@example.com";  // whose password is not the canary
+    const std::vector<std::string> secrets = {canary, epmm::basic_token(kUser, canary),
+                                              epmm::basic_token(kNoRole, canary),
+                                              epmm::basic_token(kOther, canary)};
+    constexpr const char* kKnown = "3a45b4d5-d2e5-468c-bf4f-149efff463a9";
+    constexpr const char* kAbsent = "11111111-2222-4333-8444-555555555555";
+    const nlohmann::json slow = {{"kind", "delay"}, {"ms", 100}};
+
+    test::Simulator epmm(test::SimConfig()
+                             .user(kUser, canary, {{1, true}})
+                             .user(kNoRole, canary, {{1, false}})
+                             .user(kOther, "Not-" + canary.substr(0, 8), {{1, true}})
+                             .devices(1, 150)
+                             .device({{"space", 1}, {"common.uuid", kKnown}})
+                             .fault(slow));
+    // A server that fails every request (500 is not retried, so this stays quick).
+    test::Simulator failing(test::SimConfig()
+                                .user(kUser, canary, {{1, true}})
+                                .fault(slow)
+                                .fault({{"kind", "status"}, {"status", 500}, {"body", "json"}}));
+
+    struct Target {
+        const char* name;
+        const test::Simulator* sim;
+        const char* user;
+    };
+    const std::vector<Target> targets = {{"ok", &epmm, kUser},
+                                         {"norole", &epmm, kNoRole},
+                                         {"wrongpw", &epmm, kOther},
+                                         {"broken", &failing, kUser}};
+
+    // In order: search --cached needs the sync before it.
+    const std::vector<Step> steps = {
+        {{"test", "ok"}, true, 0},
+        {{"test", "wrongpw"}, true, 4},
+        {{"test", "norole"}, true, 4},
+        {{"test", "broken"}, true, 5},
+        {{"sync", "ok"}, false, 0},
+        {{"sync", "wrongpw"}, false, 4},
+        {{"sync", "norole"}, false, 4},
+        {{"sync", "broken"}, false, 5},
+        {{"search", "ok", "--live", kKnown}, false, 0},
+        {{"search", "ok", "--live", kAbsent}, false, 3},
+        {{"search", "wrongpw", "--live", kKnown}, false, 4},
+        {{"search", "broken", "--live", kKnown}, false, 5},
+        {{"search", "ok", "--cached", kKnown}, false, 0},
+        {{"search", "norole", "--cached", kKnown}, false, 6},  // never synced
+    };
+    const std::vector<const char*> modes = {"", "-v", "--json"};
+    const std::vector<Source> sources = {Source::file, Source::stdin_pipe, Source::environment};
+
+    // Each step runs once per password source, and across the sources in each of the three
+    // modes: every step meets every source and every mode, at a third of the full product's cost.
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+        const Source source = sources[s];
+        TempDir state;
+        TempDir secrets_dir;
+        for (const auto& target : targets) {
+            REQUIRE(test::tectl(state.path(),
+                                {"create", "--platform", "android", "--name", target.name})
+                        .exit_code == 0);
+            std::vector<std::string> args = {
+                "configure",   target.name,
+                "--epmm-host", "127.0.0.1:" + std::to_string(target.sim->port()),
+                "--epmm-user", target.user,
+                "--cacert",    target.sim->ca_file().string()};
+            RunOptions options;
+            // With the environment as the source, nothing is stored: sync and search read
+            // TECTL_EPMM_PASSWORD themselves.
+            if (source != Source::environment) {
+                Password pw = password_via(source, secrets_dir / "pw.txt", canary);
+                args.insert(args.end(), pw.args.begin(), pw.args.end());
+                options = pw.options;
+            }
+            auto r = test::tectl(state.path(), args, options);
+            INFO(r.out << r.err);
+            REQUIRE(r.exit_code == 0);
+            CHECK_FALSE(holds(r.out + r.err, secrets));
+        }
+
+        for (std::size_t n = 0; n < steps.size(); ++n) {
+            const Step& step = steps[n];
+            const char* mode = modes[(s + n) % modes.size()];
+            Password pw = password_via(source, secrets_dir / "pw.txt", canary);
+            std::vector<std::string> args = step.args;
+            if (step.takes_password)
+                args.insert(args.end(), pw.args.begin(), pw.args.end());
+            if (*mode)
+                args.insert(args.begin(), mode);
+            RunOptions options = pw.options;
+            if (!step.takes_password && source == Source::stdin_pipe)
+                options.stdin_data.reset();
+
+            auto watched = run_watched(state, args, options, secrets);
+            std::string shown;
+            for (const auto& a : args)
+                shown += a + " ";
+            INFO("password via " << name_of(source) << ": tectl " << shown);
+            INFO("command lines sampled " << watched.samples << " times, "
+                                          << watched.samples_while_running << " while it ran");
+            INFO("stdout: " << watched.result.out << "\nstderr: " << watched.result.err);
+            CHECK(watched.result.exit_code == step.expected_exit);
+            CHECK_FALSE(holds(watched.result.out, secrets));
+            CHECK_FALSE(holds(watched.result.err, secrets));
+            CHECK(watched.leaked_cmdline.empty());
+            // The sampler watched the command itself, not only the moments around it; a cached
+            // search sends nothing and may end before a second look.
+            if (std::string(step.args[0]) != "search" || step.args[2] != std::string("--cached"))
+                CHECK(watched.samples_while_running >= 5);
+            check_state_dir(state, secrets);
+        }
+        // The sync wrote an index, which check_state_dir searched as well.
+        CHECK(std::filesystem::exists(state / "index"));
     }
 }
 

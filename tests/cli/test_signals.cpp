@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include "support/process.hpp"
+#include "support/simulator.hpp"
 #include "tectl/state.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -27,7 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-pid_t spawn_tectl(const TempDir& state, std::vector<std::string> args) {
+pid_t spawn_tectl(const TempDir& state, std::vector<std::string> args,
+                  const std::string& stderr_path = "/dev/null") {
     args.insert(args.begin(), {TECTL_BINARY, "--state-dir", state.path().string()});
     std::vector<char*> argv;
     for (auto& a : args)
@@ -37,7 +42,8 @@ pid_t spawn_tectl(const TempDir& state, std::vector<std::string> args) {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
     pid_t pid = 0;
     int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -152,4 +158,103 @@ TEST_CASE("a signal at any moment of a state write leaves no torn or temporary f
     }
     INFO("interrupted " << interrupted << ", completed " << completed);
     CHECK(interrupted > 0);
+}
+
+namespace {
+
+// Every file of the state directory with its bytes, but SQLite's -wal and -shm companions, which a
+// reader may create and the next writer removes; an empty -wal holds nothing of the index.
+std::map<std::string, std::string> state_files(const TempDir& state) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(state.path())) {
+        if (!entry.is_regular_file())
+            continue;
+        const std::string name = fs::relative(entry.path(), state.path()).string();
+        if (name.ends_with("-wal"))
+            CHECK(fs::file_size(entry.path()) == 0);
+        if (name.ends_with("-shm") || name.ends_with("-wal"))
+            continue;
+        files[name] = test::read_file(entry.path());
+    }
+    return files;
+}
+
+}  // namespace
+
+TEST_CASE("a signal during sync exits 130 or 143 and keeps the previous index",
+          "[cli][signals][sync]") {
+    constexpr const char* kKnown = "3a45b4d5-d2e5-468c-bf4f-149efff463a9";
+    // 3,000 devices are fifteen pages; at 80 ms a page a sync stays busy for about half a second
+    // even over its three connections.
+    test::Simulator sim(test::SimConfig()
+                            .devices(1, 3000)
+                            .device({{"space", 1}, {"common.uuid", kKnown}})
+                            .fault({{"kind", "delay"}, {"ms", 80}, {"path", "/api/v2/devices"}}));
+    TempDir state;
+    TempDir inputs;
+    REQUIRE(
+        test::tectl(state.path(), {"create", "--platform", "android", "--name", "a"}).exit_code ==
+        0);
+    test::write_file(inputs / "pw", std::string(test::kSimPassword) + "\n");
+    REQUIRE(test::tectl(state.path(),
+                        {"configure", "a", "--epmm-host", "127.0.0.1:" + std::to_string(sim.port()),
+                         "--epmm-user", test::kSimUser, "--epmm-password-file",
+                         (inputs / "pw").string(), "--cacert", sim.ca_file().string()})
+                .exit_code == 0);
+    auto first = test::tectl(state.path(), {"sync", "a"});
+    INFO(first.out << first.err);
+    REQUIRE(first.exit_code == 0);
+
+    auto cached = [&] {
+        auto r = test::tectl(state.path(), {"search", "a", "--cached", kKnown, "--json"});
+        CHECK(r.exit_code == 0);
+        return r.out;
+    };
+    auto last_sync = [&] {
+        auto r = test::tectl(state.path(), {"show", "a", "--json"});
+        return nlohmann::json::parse(r.out)["integration"]["last_sync"];
+    };
+    const std::string answer_before = cached();
+    const auto last_sync_before = last_sync();
+    REQUIRE(answer_before.find(kKnown) != std::string::npos);
+    REQUIRE_FALSE(last_sync_before.is_null());
+
+    auto device_requests = [&] {
+        std::size_t n = 0;
+        for (const auto& line : sim.log_lines())
+            n += line["path"] == "/api/v2/devices";
+        return n;
+    };
+
+    for (int signo : {SIGINT, SIGTERM}) {
+        INFO("signal " << signo);
+        const auto files_before = state_files(state);
+        const std::size_t requests_before = device_requests();
+        pid_t pid = spawn_tectl(state, {"sync", "a"}, (inputs / "stderr").string());
+
+        // Signal only once the second sync is surely paging: two of its pages were asked for.
+        bool paging = false;
+        for (int i = 0; i < 1000 && !paging; ++i) {
+            paging = device_requests() >= requests_before + 2;
+            if (!paging)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        CHECK(paging);
+        auto signalled = std::chrono::steady_clock::now();
+        ::kill(pid, signo);
+        CHECK(wait_exit(pid) == 128 + signo);
+        auto took = std::chrono::steady_clock::now() - signalled;
+        // The page in flight is answered within its delay; then the sync stops and rolls back.
+        CHECK(took < std::chrono::seconds(5));
+        // It stopped early: fewer than the fifteen pages of a whole sync.
+        CHECK(device_requests() < requests_before + 15);
+
+        const std::string err = test::read_file(inputs / "stderr");
+        INFO("stderr: " << err);
+        CHECK(err.find("sync interrupted; the previous device index is unchanged") !=
+              std::string::npos);
+        CHECK(state_files(state) == files_before);
+        CHECK(cached() == answer_before);
+        CHECK(last_sync() == last_sync_before);
+    }
 }

@@ -328,7 +328,8 @@ TEST_CASE("sim client: truncated JSON and invalid UTF-8 do not crash", "[sim-cli
         client.ping();
         FAIL("no error");
     } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::failure);
+        CHECK(e.kind() == ErrorKind::network);
+        CHECK(std::string(e.what()).find("before the document is complete") != std::string::npos);
     }
     epmm::DeviceQuery query;
     query.fields = {"common.uuid", "common.model"};

@@ -263,7 +263,7 @@ TEST_CASE("client: answers of the wrong shape are clear failures, not crashes", 
         {"/ping", R"({"results":[1,2]})"},
         {"/ping", R"({"results":{"vspVersion":{"x":1}}})"},
         {"/ping", "[]"},
-        {"/ping", R"({"results":{"vspVersion":"11)"},  // truncated JSON
+        {"/ping", R"({"results":{"vspVersion":"11"}} trailing)"},
         {"/spaces", R"({"results":{"id":1}})"},
         {"/spaces", R"({"results":[{"name":"no id"}]})"},
         {"/spaces", R"({"results":[{"id":true}]})"},
@@ -289,6 +289,24 @@ TEST_CASE("client: answers of the wrong shape are clear failures, not crashes", 
         });
         CHECK(error.kind() == ErrorKind::failure);
         CHECK(std::string(error.what()).find("epmm.example.com") != std::string::npos);
+    }
+}
+
+TEST_CASE("client: JSON that stops before its end is a network error that says so", "[epmm]") {
+    for (std::string body : std::vector<std::string>{R"({"results":{"vspVersion":"11)",
+                                                     R"({"results":[{"id":1},)", "  ["}) {
+        INFO(body);
+        Harness h(scripted({response(200, body)}));
+        auto error = thrown_by([&] { h.client->ping(); });
+        CHECK(error.kind() == ErrorKind::network);
+        CHECK(std::string(error.what()).find("before the document is complete") !=
+              std::string::npos);
+    }
+    // Text that is not JSON from its first byte stays a failure: a login page, not a cut.
+    for (std::string body :
+         std::vector<std::string>{"<html><body>Sign in", "Service temporarily unavail"}) {
+        Harness h(scripted({response(200, body)}));
+        CHECK(thrown_by([&] { h.client->ping(); }).kind() == ErrorKind::failure);
     }
 }
 
