@@ -63,9 +63,10 @@ class PagePrefetcher {
 
     static Key key_of(const DevicePageRequest& request);
     bool cancelled() const;
-    void work(DeviceSource& source);
+    void work(std::size_t worker);
 
     std::vector<std::unique_ptr<DeviceSource>> sources_;
+    std::vector<std::int64_t> sent_;  // each worker's requests, as of its last page
     const std::atomic<bool>* cancel_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;

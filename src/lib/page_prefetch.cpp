@@ -7,9 +7,10 @@ namespace tectl {
 PagePrefetcher::PagePrefetcher(std::vector<std::unique_ptr<DeviceSource>> sources,
                                const std::atomic<bool>* cancel)
     : sources_(std::move(sources)), cancel_(cancel) {
+    sent_.assign(sources_.size(), 0);
     workers_.reserve(sources_.size());
-    for (auto& source : sources_)
-        workers_.emplace_back([this, s = source.get()] { work(*s); });
+    for (std::size_t i = 0; i < sources_.size(); ++i)
+        workers_.emplace_back([this, i] { work(i); });
 }
 
 PagePrefetcher::~PagePrefetcher() {
@@ -87,12 +88,13 @@ std::size_t PagePrefetcher::pending() const {
 std::int64_t PagePrefetcher::requests_sent() const {
     std::lock_guard lock(mutex_);
     std::int64_t sent = 0;
-    for (const auto& source : sources_)
-        sent += source->requests_sent();
+    for (auto n : sent_)
+        sent += n;
     return sent;
 }
 
-void PagePrefetcher::work(DeviceSource& source) {
+void PagePrefetcher::work(std::size_t worker) {
+    DeviceSource& source = *sources_[worker];
     std::unique_lock lock(mutex_);
     while (true) {
         Slot* next = nullptr;
@@ -123,6 +125,8 @@ void PagePrefetcher::work(DeviceSource& source) {
             error = std::current_exception();
         }
         lock.lock();
+        // Read here, by the one thread that uses the source, and published under the lock.
+        sent_[worker] = source.requests_sent();
         // The slot is still there: take() removes only finished slots or waits for this one.
         Slot& slot = slots_.at(key_of(request));
         slot.page = std::move(page);
