@@ -171,6 +171,37 @@ struct Step {
     int expected_exit;
 };
 
+// Runs one step with the password from `source` in `mode` ("", "-v" or "--json") and checks
+// that it exits as expected and leaks the secrets nowhere: output, command lines, state files.
+Watched run_step(const TempDir& state, const Step& step, Source source, const char* mode,
+                 const fs::path& password_file, const std::string& canary,
+                 const std::vector<std::string>& secrets) {
+    Password pw = password_via(source, password_file, canary);
+    std::vector<std::string> args = step.args;
+    if (step.takes_password)
+        args.insert(args.end(), pw.args.begin(), pw.args.end());
+    if (*mode)
+        args.insert(args.begin(), mode);
+    RunOptions options = pw.options;
+    if (!step.takes_password && source == Source::stdin_pipe)
+        options.stdin_data.reset();
+
+    auto watched = run_watched(state, args, options, secrets);
+    std::string shown;
+    for (const auto& a : args)
+        shown += a + " ";
+    INFO("password via " << name_of(source) << ": tectl " << shown);
+    INFO("command lines sampled " << watched.samples << " times, " << watched.samples_while_running
+                                  << " while it ran");
+    INFO("stdout: " << watched.result.out << "\nstderr: " << watched.result.err);
+    CHECK(watched.result.exit_code == step.expected_exit);
+    CHECK_FALSE(holds(watched.result.out, secrets));
+    CHECK_FALSE(holds(watched.result.err, secrets));
+    CHECK(watched.leaked_cmdline.empty());
+    check_state_dir(state, secrets);
+    return watched;
+}
+
 }  // namespace
 
 TEST_CASE("the EPMM password appears only in the 0600 credential file", "[cli][secrets]") {
@@ -217,30 +248,8 @@ TEST_CASE("the EPMM password appears only in the 0600 credential file", "[cli][s
         for (const char* mode : {"", "-v", "--json"}) {
             TempDir state;
             TempDir secrets_dir;
-            for (const auto& step : steps) {
-                Password pw = password_via(source, secrets_dir / "pw.txt", canary);
-                std::vector<std::string> args = step.args;
-                if (step.takes_password)
-                    args.insert(args.end(), pw.args.begin(), pw.args.end());
-                if (*mode)
-                    args.insert(args.begin(), mode);
-                RunOptions options = pw.options;
-                if (!step.takes_password && source == Source::stdin_pipe)
-                    options.stdin_data.reset();
-
-                auto watched = run_watched(state, args, options, secrets);
-                std::string shown;
-                for (const auto& a : args)
-                    shown += a + " ";
-                INFO("password via " << name_of(source) << ": tectl " << shown);
-                INFO("command lines sampled " << watched.samples << " times");
-                INFO("stdout: " << watched.result.out << "\nstderr: " << watched.result.err);
-                CHECK(watched.result.exit_code == step.expected_exit);
-                CHECK_FALSE(holds(watched.result.out, secrets));
-                CHECK_FALSE(holds(watched.result.err, secrets));
-                CHECK(watched.leaked_cmdline.empty());
-                check_state_dir(state, secrets);
-            }
+            for (const auto& step : steps)
+                run_step(state, step, source, mode, secrets_dir / "pw.txt", canary, secrets);
         }
     }
 }
@@ -336,33 +345,14 @@ TEST_CASE("the EPMM password sent to EPMM by test, sync and search never leaks",
         for (std::size_t n = 0; n < steps.size(); ++n) {
             const Step& step = steps[n];
             const char* mode = modes[(s + n) % modes.size()];
-            Password pw = password_via(source, secrets_dir / "pw.txt", canary);
-            std::vector<std::string> args = step.args;
-            if (step.takes_password)
-                args.insert(args.end(), pw.args.begin(), pw.args.end());
-            if (*mode)
-                args.insert(args.begin(), mode);
-            RunOptions options = pw.options;
-            if (!step.takes_password && source == Source::stdin_pipe)
-                options.stdin_data.reset();
-
-            auto watched = run_watched(state, args, options, secrets);
-            std::string shown;
-            for (const auto& a : args)
-                shown += a + " ";
-            INFO("password via " << name_of(source) << ": tectl " << shown);
-            INFO("command lines sampled " << watched.samples << " times, "
-                                          << watched.samples_while_running << " while it ran");
-            INFO("stdout: " << watched.result.out << "\nstderr: " << watched.result.err);
-            CHECK(watched.result.exit_code == step.expected_exit);
-            CHECK_FALSE(holds(watched.result.out, secrets));
-            CHECK_FALSE(holds(watched.result.err, secrets));
-            CHECK(watched.leaked_cmdline.empty());
+            auto watched =
+                run_step(state, step, source, mode, secrets_dir / "pw.txt", canary, secrets);
             // The sampler watched the command itself, not only the moments around it; a cached
             // search sends nothing and may end before a second look.
+            INFO("tectl " << step.args[0] << ": " << watched.samples_while_running
+                          << " samples while it ran");
             if (std::string(step.args[0]) != "search" || step.args[2] != std::string("--cached"))
                 CHECK(watched.samples_while_running >= 5);
-            check_state_dir(state, secrets);
         }
         // The sync wrote an index, which check_state_dir searched as well.
         CHECK(std::filesystem::exists(state / "index"));
