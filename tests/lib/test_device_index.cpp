@@ -43,7 +43,8 @@ void write_index(const std::filesystem::path& path, int first, int count, const 
 
 TEST_CASE("an EPMM result becomes an indexed device", "[device-index]") {
     auto j = nlohmann::json::parse(R"({"common.uuid":"3A45B4D5-D2E5-468C-BF4F-149EFFF463A9",
-        "common.id":42,"common.status":"ACTIVE","common.platform":"Android","common.model":"Pixel 8",
+        "common.id":42,"common.status":"ACTIVE","common.platform":"Android",
+        "common.model":"Pixel 8",
         "user.user_id":"*****","common.last_connected_at":"2026-01-02T03:04:05.000Z",
         "android.afw_capable":"true"})");
     auto d = device_from_epmm(j, 7, "Sales");

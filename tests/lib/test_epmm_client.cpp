@@ -218,7 +218,8 @@ TEST_CASE("client: bad device queries are refused before sending", "[epmm]") {
 
 TEST_CASE("client: 400 is a usage error carrying EPMM's message", "[epmm]") {
     Harness h(scripted({response(400, R"({"messages":[{"type":"Error",
-        "messageKey":"com.mobileiron.vsp.messages.http.400","localizedMessage":"Invalid field: common.bogus"}]})")}));
+        "messageKey":"com.mobileiron.vsp.messages.http.400",
+        "localizedMessage":"Invalid field: common.bogus"}]})")}));
     epmm::DeviceQuery query;
     query.fields = {"common.bogus"};
     auto error = thrown_by([&] { h.client->devices(query); });

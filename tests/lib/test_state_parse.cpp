@@ -18,11 +18,17 @@ ErrorKind kind_of(const std::string& text) {
     return ErrorKind::failure;
 }
 
+// An integration's opening, to which a test appends one more field and the closing.
+const std::string head = R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
+    "name": "n", "platform": "ios", "status": "disabled",
+    "config_key": "DPK0W0KLPJLOGSKHTDD", )";
+
 }  // namespace
 
 TEST_CASE("parse_state reads what tectl writes", "[state][parse]") {
     auto doc = parse_state(R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
-        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD"}]})");
+        "name": "n", "platform": "ios", "status": "disabled",
+        "config_key": "DPK0W0KLPJLOGSKHTDD"}]})");
     REQUIRE(doc.integrations.size() == 1);
     CHECK(doc.integrations[0].name == "n");
     CHECK(doc.integrations[0].epmm.port == 443);
@@ -47,9 +53,6 @@ TEST_CASE("parse_state refuses what is not a state document with Error", "[state
 
 TEST_CASE("a port or spec version that is no whole number in range is corrupt, not converted",
           "[state][parse]") {
-    const std::string head =
-        R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
-        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD", )";
     // 1e300 used to reach a float-to-int conversion, which is undefined behaviour.
     for (const char* field :
          {R"("epmm": {"port": 1e300})", R"("epmm": {"port": 2.5})", R"("epmm": {"port": 70000})",
@@ -66,9 +69,6 @@ TEST_CASE("a port or spec version that is no whole number in range is corrupt, n
 // Found by fuzz_state: a space id of 2.3e64 reached a double-to-int64 conversion.
 TEST_CASE("device space ids that are no positive whole numbers are corrupt, not converted",
           "[state][parse]") {
-    const std::string head =
-        R"({"schema_version": 1, "integrations": [{"id": "DI0123456789ABCDEFGH",
-        "name": "n", "platform": "ios", "status": "disabled", "config_key": "DPK0W0KLPJLOGSKHTDD", )";
     for (const char* field : {R"("epmm": {"spaces": [1, 2.33e64]})", R"("epmm": {"spaces": [1.5]})",
                               R"("epmm": {"spaces": [0]})", R"("epmm": {"spaces": [-7]})",
                               R"("epmm": {"spaces": [18446744073709551615]})",
