@@ -39,6 +39,10 @@ struct Response {
     std::string header(const std::string& name) const;
 };
 
+// Adds one raw header line of an answer ("Name: value\r\n") to `headers`, the name in lower
+// case; a status line ("HTTP/1.1 200 OK") starts a new answer and clears what came before.
+void record_header_line(std::string_view line, std::map<std::string, std::string>& headers);
+
 enum class FailureReason {
     dns,                   // the host name does not resolve
     connect,               // TCP connect refused or unreachable
@@ -120,6 +124,8 @@ struct ProxyChoice {
 
 std::optional<ProxyChoice> proxy_for(std::string_view host);
 
+// The libcurl transport. It lives in the module tectl-https.so, loaded on the first call (see
+// https_module.hpp); throws Error(failure) when the module cannot be loaded.
 std::unique_ptr<Transport> make_curl_transport(const TransportOptions& options);
 
 // A TLS handshake alone (no HTTP request), verified exactly as the transport verifies, for the

@@ -1,8 +1,9 @@
-// `cmake --install` puts the program, the man page and the completions where man and the
-// shells find them.
+// `cmake --install` puts the program, its HTTPS module, the man page and the completions where
+// the program, man and the shells find them.
 #include <catch2/catch.hpp>
 
 #include "support/process.hpp"
+#include "support/simulator.hpp"
 
 using namespace tectl;
 
@@ -16,6 +17,19 @@ TEST_CASE("cmake --install into a prefix, where man and the shells find everythi
 
     auto version = test::run({(prefix / "bin/tectl").string(), "--version"});
     CHECK(version.exit_code == 0);
+
+    // The installed program finds its HTTPS module in the library directory and reaches EPMM.
+    CHECK(std::filesystem::exists(prefix / "lib/tectl/tectl-https.so"));
+    test::Simulator sim;
+    test::RunOptions with_password;
+    with_password.env["TECTL_EPMM_PASSWORD"] = test::kSimPassword;
+    auto reach = test::run({(prefix / "bin/tectl").string(), "test", "--epmm-host",
+                            "127.0.0.1:" + std::to_string(sim.port()), "--epmm-user",
+                            test::kSimUser, "--cacert", sim.ca_file().string()},
+                           with_password);
+    INFO(reach.out << reach.err);
+    CHECK(reach.exit_code == 0);
+    CHECK(sim.request_count() > 0);
 
     CHECK(std::filesystem::exists(prefix / "share/man/man1/tectl.1"));
     CHECK(std::filesystem::exists(prefix / "share/bash-completion/completions/tectl"));
