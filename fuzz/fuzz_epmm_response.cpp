@@ -1,11 +1,12 @@
 // What an EPMM server (or whatever answers in its place: a proxy, a captive portal, a broken
 // load balancer) sends back. The first two bytes choose the call and the status; the rest is the
-// body. Every call must either return or throw tectl::Error, and the error-body summary and the
-// UTF-8 repair must accept any bytes.
+// body. Every call must either return or throw tectl::Error, and the error-body summary, the
+// UTF-8 repair and the Retry-After reader must accept any bytes.
 #include "harness.hpp"
 
 #include "tectl/epmm_client.hpp"
 #include "tectl/http.hpp"
+#include "tectl/retry.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const nlohmann::json::exception&) {
         fuzz::require(false, "sanitize_utf8 left invalid UTF-8");
     }
+
+    // The body doubles as a Retry-After header: seconds, an HTTP date or anything else.
+    if (auto wait = http::parse_retry_after(body))
+        fuzz::require(wait->count() >= 0, "a negative Retry-After wait");
 
     http::Response response;
     response.status = status;

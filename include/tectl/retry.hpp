@@ -3,8 +3,8 @@
 //
 // Only idempotent requests (GET, HEAD) are retried, only after a failed TCP connect or a 429,
 // 502, 503 or 504, never after a 401 or 403 (repeated bad passwords lock EPMM accounts). The wait
-// is an exponential backoff capped at max_delay, with jitter in [half, full]; a Retry-After in
-// seconds is waited at least, and one longer than max_retry_after ends the retries instead.
+// is an exponential backoff capped at max_delay, with jitter in [half, full]; a Retry-After
+// (seconds or a date) is waited at least, and one longer than max_retry_after ends the retries.
 #pragma once
 
 #include "tectl/http.hpp"
@@ -38,7 +38,11 @@ bool retryable_status(long status);
 std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy,
                                                      const Attempt& attempt, double random);
 
-// The seconds form of Retry-After ("120"); nullopt for the date form, garbage or negatives.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+// Retry-After as the wait it asks for: the seconds form ("120"), or an HTTP date ("Wed, 21 Oct
+// 2015 07:28:00 GMT", and the two obsolete forms HTTP still requires a client to read) less
+// `now`, and zero for a date already past; nullopt for garbage and negatives.
+std::optional<std::chrono::seconds> parse_retry_after(
+    std::string_view value,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace tectl::http

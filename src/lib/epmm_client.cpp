@@ -309,7 +309,8 @@ struct Client::Impl {
     }
 
     Error status_error(const http::Response& response, Call call, const std::string& path,
-                       std::optional<std::int64_t> space, int attempts, bool retry_after_too_long) {
+                       std::optional<std::int64_t> space, int attempts,
+                       std::optional<std::chrono::seconds> retry_after_too_long) {
         std::string said = describe_error_body(response.body, response.header("content-type"));
         std::string says = said.empty() ? "" : ": " + said;
         const std::string& host = endpoint.host;
@@ -354,7 +355,7 @@ struct Client::Impl {
                 ErrorKind::network,
                 fmt::format("EPMM at {} keeps limiting the request rate (429){}{}{}", host, tries,
                             retry_after_too_long
-                                ? ", asking to wait " + response.header("retry-after") + " s"
+                                ? fmt::format(", asking to wait {} s", retry_after_too_long->count())
                                 : "",
                             says),
                 "wait a while and run the command again");
@@ -409,9 +410,10 @@ struct Client::Impl {
                 options.sleep(*delay);
                 continue;
             }
-            bool too_long = outcome.retry_after &&
-                            *outcome.retry_after > options.retry.max_retry_after &&
-                            http::retryable_status(response.status);
+            std::optional<std::chrono::seconds> too_long;
+            if (outcome.retry_after && *outcome.retry_after > options.retry.max_retry_after &&
+                http::retryable_status(response.status))
+                too_long = outcome.retry_after;
             throw status_error(response, call, full_path, space, attempt, too_long);
         }
     }

@@ -124,6 +124,20 @@ TEST_CASE("client: a long Retry-After ends the retries and is reported", "[epmm]
     CHECK(h.log->requests.size() == 1);
 }
 
+TEST_CASE("client: a Retry-After date far ahead ends the retries, reported in seconds",
+          "[epmm]") {
+    Harness h(scripted({response(429, "", {{"retry-after", "Fri, 01 Jan 2100 00:00:00 GMT"}})}));
+    auto error = thrown_by([&] { h.client->ping(); });
+    std::string message = error.what();
+    CHECK(error.kind() == ErrorKind::network);
+    CHECK(h.log->requests.size() == 1);
+    CHECK(h.slept.empty());
+    INFO(message);
+    CHECK(message.find(", asking to wait ") != std::string::npos);
+    CHECK(message.find(" s") != std::string::npos);
+    CHECK(message.find("GMT") == std::string::npos);  // the wait, not the header's text
+}
+
 TEST_CASE("client: 5xx after every retry names the host and status", "[epmm]") {
     std::string page =
         "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"

@@ -118,13 +118,33 @@ TEST_CASE("retry: Retry-After is waited at least, and a long one ends the retrie
     CHECK_FALSE(retry_delay(policy, unauthorized, 0.0).has_value());
 }
 
-TEST_CASE("retry: Retry-After is read in its seconds form only", "[retry]") {
+TEST_CASE("retry: Retry-After in seconds", "[retry]") {
     CHECK(parse_retry_after("120") == seconds(120));
     CHECK(parse_retry_after(" 7 ") == seconds(7));
     CHECK(parse_retry_after("0") == seconds(0));
     CHECK_FALSE(parse_retry_after("").has_value());
     CHECK_FALSE(parse_retry_after("-5").has_value());
     CHECK_FALSE(parse_retry_after("1.5").has_value());
-    CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
     CHECK_FALSE(parse_retry_after("99999999999999999999").has_value());
+}
+
+TEST_CASE("retry: Retry-After as an HTTP date, in each of HTTP's three forms", "[retry]") {
+    using namespace std::chrono;
+    // Wed, 21 Oct 2015 07:28:00 GMT, less 90.5 s.
+    auto now = sys_days{year{2015} / October / 21} + hours{7} + minutes{28} - milliseconds{90500};
+    CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now) == seconds(91));  // rounded up
+    CHECK(parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", now) == seconds(91));
+    CHECK(parse_retry_after("Wed Oct 21 07:28:00 2015", now) == seconds(91));
+    CHECK(parse_retry_after("Wed Oct  1 07:28:00 2015", now) == seconds(0));  // already past
+    CHECK(parse_retry_after("  Thu, 22 Oct 2015 07:28:00 GMT ", now) == seconds(86400 + 91));
+    CHECK(parse_retry_after("Sat, 01 Jan 2000 00:00:00 GMT", now) == seconds(0));
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) > hours(24 * 365 * 7000));
+
+    CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00", now).has_value());  // no GMT
+    CHECK_FALSE(parse_retry_after("Wed, 31 Feb 2015 07:28:00 GMT", now).has_value());
+    CHECK_FALSE(parse_retry_after("Wed, 21 Okt 2015 07:28:00 GMT", now).has_value());
+    CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 24:00:00 GMT", now).has_value());
+    CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28 GMT", now).has_value());
+    CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT trailing", now).has_value());
+    CHECK_FALSE(parse_retry_after("tomorrow", now).has_value());
 }
