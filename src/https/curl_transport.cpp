@@ -558,7 +558,8 @@ class CurlTransport : public Transport {
                 FailureReason::redirect,
                 fmt::format("{} redirected {} {} to {} ({}); tectl does not follow redirects "
                             "with credentials",
-                            url.host, request.method, url.path, target, response.status),
+                            url.host, request.method, url.path.substr(0, url.path.find('?')),
+                            target, response.status),
                 "give the host name of the EPMM portal itself (check the API prefix too)");
         }
         return response;

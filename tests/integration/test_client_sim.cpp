@@ -306,6 +306,25 @@ TEST_CASE("sim client: a redirect is refused, naming its target", "[sim-client]"
     CHECK(sim.request_count() == 1);
 }
 
+TEST_CASE("sim client: a redirected device query is named by its path, without the query",
+          "[sim-client]") {
+    Simulator sim(SimConfig().fault({{"kind", "redirect"}}));
+    auto client = client_for(sim);
+    epmm::DeviceQuery query;
+    query.space = 1;
+    query.fields = {"common.uuid", "common.model"};
+    try {
+        client.devices(query);
+        FAIL("no error");
+    } catch (const http::TransportError& e) {
+        INFO(e.what());
+        CHECK(e.reason() == http::FailureReason::redirect);
+        CHECK(contains(e.what(), "redirected GET /api/v2/devices to epmm-elsewhere.example"));
+        CHECK_FALSE(contains(e.what(), "?"));
+        CHECK_FALSE(contains(e.what(), "common.model"));
+    }
+}
+
 TEST_CASE("sim client: an oversized body is refused", "[sim-client]") {
     Simulator sim(SimConfig().fault({{"kind", "huge"}, {"bytes", 4 << 20}}));
     http::TransportOptions options;
