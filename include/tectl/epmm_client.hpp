@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -54,7 +55,9 @@ struct DevicePage {
 struct ClientOptions {
     http::RetryPolicy retry;
     std::function<double()> random;                        // [0, 1); default: a PRNG
-    std::function<void(std::chrono::milliseconds)> sleep;  // default: this_thread::sleep_for
+    std::function<void(std::chrono::milliseconds)> sleep;  // default: a sleep that `cancel` ends
+    // Set (e.g. on SIGINT) to stop: the wait before a retry ends at once with Error(interrupted).
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 class Client {

@@ -8,6 +8,7 @@
 
 #include "tectl/error.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -98,6 +99,9 @@ struct TransportOptions {
     TlsOptions tls;
     Timeouts timeouts;
     std::size_t max_body_bytes = std::size_t{64} << 20;
+    // Set (e.g. on SIGINT) to abort the request in flight, within about a second even when the
+    // server sends nothing: perform() then throws Error(interrupted), not a TransportError.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Where the trusted CA certificates come from: the integration's bundle, else SSL_CERT_FILE /

@@ -41,11 +41,15 @@ EpmmAccess connect_epmm(Context& ctx, const Integration& integration) {
     transport.tls.insecure = epmm.insecure;
     transport.timeouts = http::timeouts_for(
         std::chrono::milliseconds(static_cast<std::int64_t>(ctx.global.timeout * 1000)));
+    // Only set inside a CancellableScope; elsewhere a signal ends the process at once.
+    transport.cancel = &interrupted();
+    epmm::ClientOptions client_options;
+    client_options.cancel = &interrupted();
 
     EpmmAccess access;
-    access.client =
-        std::make_unique<epmm::Client>(http::make_curl_transport(transport),
-                                       epmm::Endpoint{epmm.host, epmm.port, epmm.user, *password});
+    access.client = std::make_unique<epmm::Client>(
+        http::make_curl_transport(transport),
+        epmm::Endpoint{epmm.host, epmm.port, epmm.user, *password}, std::move(client_options));
     access.devices = epmm_device_source(*access.client);
     return access;
 }

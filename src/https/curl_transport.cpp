@@ -456,6 +456,11 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
     return bytes;
 }
 
+// libcurl calls this often while data flows and about once a second while it waits.
+int abort_when_cancelled(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
 std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
     std::size_t bytes = size * count;
     record_header_line(std::string_view(data, bytes),
@@ -484,6 +489,11 @@ class CurlTransport : public Transport {
         curl_easy_setopt(handle_.curl, CURLOPT_ACCEPT_ENCODING, "gzip");
         curl_easy_setopt(handle_.curl, CURLOPT_MAXFILESIZE_LARGE,
                          static_cast<curl_off_t>(options_.max_body_bytes));
+        if (options_.cancel) {
+            curl_easy_setopt(handle_.curl, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(handle_.curl, CURLOPT_XFERINFOFUNCTION, abort_when_cancelled);
+            curl_easy_setopt(handle_.curl, CURLOPT_XFERINFODATA, options_.cancel);
+        }
     }
 
     Response perform(const Request& request) override {
@@ -529,6 +539,11 @@ class CurlTransport : public Transport {
         if (request.method != "GET" && request.method != "HEAD")
             curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
 
+        if (code == CURLE_ABORTED_BY_CALLBACK && options_.cancel && options_.cancel->load()) {
+            log::debug(fmt::format("{} {} -> interrupted after {} ms", request.method, url.path,
+                                   response.elapsed.count()));
+            throw Error(ErrorKind::interrupted, "interrupted during a request to " + url.host);
+        }
         if (code != CURLE_OK) {
             auto error = classify(curl, code, errors_[0] ? errors_ : curl_easy_strerror(code),
                                   url.host, url.port, proxy, chain_, ca_, options_, body.too_large);

@@ -153,8 +153,10 @@ SyncSummary sync_devices(DeviceSource& source, const SyncOptions& options) {
                     check_cancel(options.cancel);
                 page = early ? std::move(*early) : source.devices(request);
             } catch (const Error& e) {
-                if (e.kind() == ErrorKind::interrupted)
+                if (e.kind() == ErrorKind::interrupted) {
+                    check_cancel(options.cancel);  // the sync's own words, when it was a cancel
                     throw;
+                }
                 throw Error(e.kind(), fmt::format("reading {}: {}", space_label(space), e.what()),
                             e.hint());
             }

@@ -468,8 +468,20 @@ Client::Client(std::unique_ptr<http::Transport> transport, Endpoint endpoint, Cl
                     "user's e-mail address");
     if (endpoint.host.empty())
         throw Error(ErrorKind::usage, "no EPMM host given");
-    if (!options.sleep)
-        options.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    if (!options.sleep) {
+        // In short steps, so that a cancel (Ctrl-C during a long Retry-After) ends the wait.
+        options.sleep = [cancel = options.cancel](std::chrono::milliseconds d) {
+            auto until = std::chrono::steady_clock::now() + d;
+            constexpr std::chrono::milliseconds step{20};
+            while (!(cancel && *cancel)) {
+                auto left = until - std::chrono::steady_clock::now();
+                if (left <= std::chrono::milliseconds::zero())
+                    return;
+                std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(left, step));
+            }
+            throw Error(ErrorKind::interrupted, "interrupted while waiting to ask EPMM again");
+        };
+    }
 
     std::string token = basic_token(endpoint.user, endpoint.password);
     log::add_secret(endpoint.password);

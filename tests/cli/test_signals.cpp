@@ -258,3 +258,69 @@ TEST_CASE("a signal during sync exits 130 or 143 and keeps the previous index",
         CHECK(last_sync() == last_sync_before);
     }
 }
+
+TEST_CASE("a signal ends a sync or live search at once while it waits on EPMM", "[cli][signals]") {
+    // A request EPMM never answers, and a 429 asking to wait 20 s: the two waits a signal must
+    // cut short, where the previous case's signal arrives between pages.
+    const std::vector<nlohmann::json> faults = {
+        {{"kind", "hang"}, {"path", "/api/v2/devices"}},
+        {{"kind", "status"}, {"status", 429}, {"retry_after", 20}, {"path", "/api/v2/devices"}}};
+    for (const auto& fault : faults) {
+        test::Simulator sim(test::SimConfig().fault(fault));
+        TempDir state;
+        TempDir inputs;
+        test::write_file(inputs / "pw", std::string(test::kSimPassword) + "\n");
+        REQUIRE(test::tectl(state.path(),
+                            {"create", "--platform", "ios", "--name", "a", "--epmm-host",
+                             "127.0.0.1:" + std::to_string(sim.port()), "--epmm-user",
+                             test::kSimUser, "--epmm-password-file", (inputs / "pw").string(),
+                             "--cacert", sim.ca_file().string()})
+                    .exit_code == 0);
+        auto device_requests = [&] {
+            std::size_t n = 0;
+            for (const auto& line : sim.log_lines())
+                n += line["path"] == "/api/v2/devices";
+            return n;
+        };
+
+        constexpr const char* kUuid = "3a45b4d5-d2e5-468c-bf4f-149efff463a9";
+        for (auto command : {std::vector<std::string>{"sync", "a"},
+                             std::vector<std::string>{"search", "a", kUuid}}) {
+            for (int signo : {SIGINT, SIGTERM}) {
+                INFO(fault.dump() << " " << command[0] << " signal " << signo);
+                auto files_before = state_files(state);
+                std::erase_if(files_before,
+                              [](const auto& file) { return file.first.starts_with("index/"); });
+                const std::size_t requests_before = device_requests();
+                command.insert(command.begin(), "--timeout=60");
+                pid_t pid = spawn_tectl(state, command, (inputs / "stderr").string());
+                command.erase(command.begin());
+                bool waiting = false;
+                for (int i = 0; i < 1000 && !waiting; ++i) {
+                    waiting = device_requests() > requests_before;
+                    if (!waiting)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                }
+                CHECK(waiting);
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));  // now in the wait
+
+                auto signalled = std::chrono::steady_clock::now();
+                ::kill(pid, signo);
+                CHECK(wait_exit(pid) == 128 + signo);
+                // libcurl looks at the cancel about once a second while a request waits.
+                CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::milliseconds(2500));
+                INFO("stderr: " << test::read_file(inputs / "stderr"));
+                CHECK(test::read_file(inputs / "stderr").find("interrupted") != std::string::npos);
+                // The state as it was; the first sync's index was never committed, so it
+                // still reads as never synced.
+                auto files_after = state_files(state);
+                std::erase_if(files_after,
+                              [](const auto& file) { return file.first.starts_with("index/"); });
+                CHECK(files_after == files_before);
+                auto cached = test::tectl(state.path(), {"search", "a", "--cached", kUuid});
+                CHECK(cached.exit_code == 6);
+                CHECK(cached.err.find("never synced") != std::string::npos);
+            }
+        }
+    }
+}
