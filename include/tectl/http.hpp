@@ -124,6 +124,7 @@ struct ProxyChoice {
     std::string variable;  // the environment variable it came from
     std::string host;
     int port = 1080;
+    bool has_credentials = false;  // the variable's URL carries user:password
 };
 
 std::optional<ProxyChoice> proxy_for(std::string_view host);

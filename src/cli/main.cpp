@@ -111,20 +111,37 @@ int exit_code_of(const tectl::Error& e) {
     return tectl::exit_code(e.kind());
 }
 
+// The error document of --json on standard output.
+void emit_json_error(const tectl::Error& e) {
+    nlohmann::json doc = {{"error",
+                           {{"kind", tectl::kind_name(e.kind())},
+                            {"message", e.what()},
+                            {"hint", e.hint()},
+                            {"exit_code", exit_code_of(e)}}}};
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
 int report(const Context& ctx, const tectl::Error& e) {
     std::string line = fmt::format("tectl: error: {}", e.what());
     if (!e.hint().empty())
         line += fmt::format("; {}", e.hint());
     std::cerr << line << '\n';
-    if (ctx.global.json) {
-        nlohmann::json doc = {{"error",
-                               {{"kind", tectl::kind_name(e.kind())},
-                                {"message", e.what()},
-                                {"hint", e.hint()},
-                                {"exit_code", exit_code_of(e)}}}};
-        std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    }
+    if (ctx.global.json)
+        emit_json_error(e);
     return exit_code_of(e);
+}
+
+// Whether --json was asked for, read from the words themselves: when the command line does not
+// parse, the option was never set, yet a script still expects its JSON error.
+bool json_requested(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view word = argv[i];
+        if (word == "--")
+            return false;
+        if (word == "--json")
+            return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -175,18 +192,27 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        bool json = json_requested(argc, argv);
         if (auto word = unknown_command(app, argc, argv)) {
             std::string near = nearest_command(app, *word);
             std::cerr << fmt::format("tectl: error: unknown command '{}'{}", *word,
                                      near.empty() ? "" : "; did you mean '" + near + "'?")
                       << " (run 'tectl --help' for the list)\n";
+            if (json)
+                emit_json_error(tectl::Error(
+                    tectl::ErrorKind::usage, fmt::format("unknown command '{}'", *word),
+                    (near.empty() ? "" : "did you mean '" + near + "'? ") +
+                        "run 'tectl --help' for the list"));
             return 2;
         }
-        std::cerr << "tectl: error: " << e.what() << " (run 'tectl "
-                  << (app.get_subcommands().empty()
-                          ? std::string("")
-                          : app.get_subcommands().front()->get_name() + " ")
-                  << "--help')\n";
+        std::string help = "run 'tectl " +
+                           (app.get_subcommands().empty()
+                                ? std::string("")
+                                : app.get_subcommands().front()->get_name() + " ") +
+                           "--help'";
+        std::cerr << "tectl: error: " << e.what() << " (" << help << ")\n";
+        if (json)
+            emit_json_error(tectl::Error(tectl::ErrorKind::usage, e.what(), help));
         return 2;
     } catch (const tectl::Error& e) {
         return report(ctx, e);

@@ -310,6 +310,14 @@ std::string connect_text(CURL* curl, const std::string& curl_text) {
     return curl_text;
 }
 
+std::string proxy_credentials_hint(const std::optional<ProxyChoice>& proxy,
+                                   const std::string& host) {
+    if (proxy && proxy->has_credentials)
+        return "the proxy refused the user and password in " + proxy->variable +
+               "; check them (characters such as @ : / % must be percent-encoded)";
+    return "put the proxy's user and password in its URL, or add " + host + " to no_proxy";
+}
+
 // Turns a failed curl_easy_perform into the error an admin can act on.
 TransportError classify(CURL* curl, CURLcode code, const std::string& curl_text,
                         const std::string& host, int port, const std::optional<ProxyChoice>& proxy,
@@ -320,14 +328,21 @@ TransportError classify(CURL* curl, CURLcode code, const std::string& curl_text,
     std::string proxy_name = proxy ? proxy->url + " (" + proxy->variable + ")" : "";
 
     if (connect_code == 407)
-        return TransportError(
-            FailureReason::proxy, "the proxy " + proxy_name + " requires authentication (407)",
-            "put the proxy's user and password in its URL, or add " + host + " to no_proxy");
+        return TransportError(FailureReason::proxy,
+                              "the proxy " + proxy_name + " requires authentication (407)",
+                              proxy_credentials_hint(proxy, host));
     if (proxy && connect_code >= 300)
         return TransportError(FailureReason::proxy,
                               fmt::format("the proxy {} refused the tunnel to {}:{} ({})",
                                           proxy_name, host, port, connect_code),
                               "check the proxy's rules, or add " + host + " to no_proxy");
+    // The proxy closed the connection or answered CONNECT with something that is not HTTP.
+    if (proxy && connect_code == 0 && curl_text.find("CONNECT") != std::string::npos)
+        return TransportError(FailureReason::proxy,
+                              fmt::format("the proxy {} did not open a tunnel to {}:{}: {}",
+                                          proxy_name, host, port, curl_text),
+                              "check that " + proxy->url + " is an HTTP proxy that allows "
+                              "CONNECT, or add " + host + " to no_proxy");
 
     switch (code) {
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -563,8 +578,7 @@ class CurlTransport : public Transport {
             throw TransportError(FailureReason::proxy,
                                  "the proxy " + (proxy ? proxy->url : std::string("in use")) +
                                      " requires authentication (407)",
-                                 "put the proxy's user and password in its URL, or add " +
-                                     url.host + " to no_proxy");
+                                 proxy_credentials_hint(proxy, url.host));
         if (response.status >= 300 && response.status < 400 && response.status != 304) {
             char* location = nullptr;
             curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);

@@ -1,6 +1,7 @@
 #include "tectl/config_test.hpp"
 
 #include "tectl/http.hpp"
+#include "tectl/https_module.hpp"
 #include "tectl/log.hpp"
 
 #include <fmt/format.h>
@@ -251,6 +252,10 @@ bool run_api_checks(epmm::Client& client, const std::vector<std::int64_t>& space
 }
 
 ConfigTestRun run_config_test(const ConfigTestInput& input) {
+    // A program installed without its HTTPS module is this machine's fault, not a failed check
+    // of EPMM: it throws here, before any check, and nothing is recorded.
+    http::https_module();
+
     ConfigTestRun run;
     run.result.time = utc_now();
     const auto& settings = input.settings;
@@ -266,7 +271,15 @@ ConfigTestRun run_config_test(const ConfigTestInput& input) {
 
     std::vector<Address> addresses;
     bool ok = stage(run, "dns", [&] {
-        addresses = resolve(target_host, target_port, options.timeouts.connect);
+        try {
+            addresses = resolve(target_host, target_port, options.timeouts.connect);
+        } catch (const http::TransportError& e) {
+            if (!proxy)
+                throw;
+            throw http::TransportError(e.reason(), e.what() + via,
+                                       "check the proxy in " + proxy->variable + ", or add " +
+                                           settings.host + " to no_proxy");
+        }
         std::vector<std::string> texts;
         for (const auto& a : addresses)
             texts.push_back(a.text);
@@ -291,7 +304,10 @@ ConfigTestRun run_config_test(const ConfigTestInput& input) {
                 timed_out ? http::FailureReason::timeout : http::FailureReason::connect,
                 fmt::format("cannot connect to {} port {}{}: {}", target_host, target_port, via,
                             join(failures, "; ")),
-                "check that EPMM listens on that port and that no firewall blocks this machine");
+                proxy ? "check that the proxy in " + proxy->variable + " is up, or add " +
+                            settings.host + " to no_proxy"
+                      : "check that EPMM listens on that port and that no firewall blocks this "
+                        "machine");
         });
 
     if (ok)

@@ -186,8 +186,10 @@ std::optional<ProxyChoice> proxy_for(std::string_view host) {
             scheme = rest.substr(0, pos + 3);
             rest = rest.substr(pos + 3);
         }
-        if (auto at = rest.rfind('@', rest.find('/')); at != std::string::npos)
+        if (auto at = rest.rfind('@', rest.find('/')); at != std::string::npos) {
             rest = rest.substr(at + 1);  // drop user:password
+            choice.has_credentials = true;
+        }
         if (auto slash = rest.find('/'); slash != std::string::npos)
             rest = rest.substr(0, slash);
         choice.url = scheme + rest;

@@ -53,20 +53,29 @@ const HttpsModule& open_module() {
     for (const auto& path : candidates) {
         looked += (looked.empty() ? "" : ", ") + path.string();
         std::error_code ec;
-        if (!std::filesystem::exists(path, ec))
+        auto status = std::filesystem::status(path, ec);
+        if (!std::filesystem::exists(status))
             continue;
+        if (!std::filesystem::is_regular_file(status)) {  // a directory, or a FIFO that would block
+            looked += " (not a file)";
+            continue;
+        }
         // Never closed: libcurl and OpenSSL are not made to be unloaded.
         void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (!handle) {
             const char* error = dlerror();
             std::string why = error ? error : "unknown reason";
-            // A library of its own that is missing, or a module that does not fit this program.
+            // A library of its own that is missing, a module this user may not read, or a
+            // module that does not fit this program.
             bool library_missing = why.find("cannot open shared object") != std::string::npos &&
                                    why.find(module_file) == std::string::npos;
+            bool unreadable = why.find("Permission denied") != std::string::npos;
             throw Error(ErrorKind::failure,
                         fmt::format("cannot load tectl's HTTPS module {}: {}", path.string(), why),
                         library_missing ? "install libcurl and OpenSSL (apt-get install libcurl4 "
                                           "libssl3)"
+                        : unreadable    ? "make the module readable by this user (it is "
+                                          "installed with mode 0644)"
                                         : "reinstall tectl: the module must come from the same "
                                           "build as the program");
         }

@@ -72,6 +72,8 @@ TEST_CASE("tectl test: a wrong password exits 4 after exactly one request", "[cl
     CHECK(j["ok"] == false);
     CHECK(j["checks"].back()["name"] == "credentials");
     CHECK(j["error"]["kind"] == "auth");
+    CHECK(j["error"]["message"] == j["checks"].back()["detail"]);
+    CHECK_FALSE(j["error"]["message"].get<std::string>().empty());
     CHECK(sim.request_count() == 1);
     CHECK(r.out.find(wrong) == std::string::npos);
     CHECK(r.err.find(wrong) == std::string::npos);

@@ -5,6 +5,8 @@
 #include "support/process.hpp"
 #include "support/simulator.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 
 using namespace tectl;
@@ -76,12 +78,24 @@ TEST_CASE("a program without its HTTPS module works offline and says what is mis
     INFO(created.out << created.err);
     REQUIRE(created.exit_code == 0);
     auto before = test::read_file(state / "state.json");
-    auto r = run_program(program, state.path(), adhoc_test(sim), with_password);
+
+    // The stored integration: the missing module is this machine's fault, so no check is
+    // reported failed and no outcome recorded.
+    auto r = run_program(program, state.path(), {"test", "P"}, with_password);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 1);
-    CHECK(r.out.find("tectl's HTTPS module tectl-https.so is missing (looked for " +
+    CHECK(r.err.find("tectl's HTTPS module tectl-https.so is missing (looked for " +
                      (bin / "tectl-https.so").string()) != std::string::npos);
-    CHECK(r.out.find("hint: reinstall tectl") != std::string::npos);
+    CHECK(r.err.find("reinstall tectl") != std::string::npos);
+    CHECK(r.out.find("FAIL") == std::string::npos);
+    CHECK(test::read_file(state / "state.json") == before);
+    auto json = run_program(program, state.path(), {"--json", "test", "P"}, with_password);
+    INFO(json.out);
+    CHECK(json.exit_code == 1);
+    auto error = nlohmann::json::parse(json.out)["error"];
+    CHECK(error["kind"] == "failure");
+    CHECK(error["message"].get<std::string>().find("tectl-https.so is missing") !=
+          std::string::npos);
     CHECK(sim.request_count() == 0);
 
     auto sync = run_program(program, state.path(), {"sync", "P"}, with_password);
@@ -90,14 +104,22 @@ TEST_CASE("a program without its HTTPS module works offline and says what is mis
     CHECK(sync.err.find("tectl-https.so is missing") != std::string::npos);
     CHECK(test::read_file(state / "state.json") == before);
 
+    // A directory by that name is not taken for the module (nor would a FIFO be opened).
+    std::filesystem::create_directory(bin / "tectl-https.so");
+    auto directory = run_program(program, state.path(), adhoc_test(sim), with_password);
+    CHECK(directory.exit_code == 1);
+    CHECK(directory.err.find((bin / "tectl-https.so").string() + " (not a file)") !=
+          std::string::npos);
+    std::filesystem::remove(bin / "tectl-https.so");
+
     // Something else by that name: the loader's own message, not a crash.
     test::write_file(bin / "tectl-https.so", "not a shared object\n");
     auto broken = run_program(program, state.path(), adhoc_test(sim), with_password);
     INFO(broken.out << broken.err);
     CHECK(broken.exit_code == 1);
-    CHECK(broken.out.find("cannot load tectl's HTTPS module " + (bin / "tectl-https.so").string()) !=
+    CHECK(broken.err.find("cannot load tectl's HTTPS module " + (bin / "tectl-https.so").string()) !=
           std::string::npos);
-    CHECK(broken.out.find("hint: reinstall tectl: the module must come from the same build") !=
+    CHECK(broken.err.find("reinstall tectl: the module must come from the same build") !=
           std::string::npos);
 
     // A module of another build: refused by its interface number, before any call into it.
@@ -106,7 +128,7 @@ TEST_CASE("a program without its HTTPS module works offline and says what is mis
     auto foreign = run_program(program, state.path(), adhoc_test(sim), with_password);
     INFO(foreign.out << foreign.err);
     CHECK(foreign.exit_code == 1);
-    CHECK(foreign.out.find((bin / "tectl-https.so").string() +
+    CHECK(foreign.err.find((bin / "tectl-https.so").string() +
                            " belongs to another build of tectl (version 0.0.1") !=
           std::string::npos);
     CHECK(sim.request_count() == 0);

@@ -351,6 +351,34 @@ TEST_CASE("parse errors exit 2, unknown commands get a suggestion", "[cli]") {
     CHECK(test::tectl(dir.path(), {"--color", "purple", "list"}).exit_code == 2);
 }
 
+TEST_CASE("parse errors under --json print the JSON error too", "[cli]") {
+    TempDir dir;
+    const std::vector<std::vector<std::string>> lines = {
+        {"--json"},
+        {"--json", "creat"},
+        {"--json", "list", "--bogus"},
+        {"list", "--json", "--bogus"},
+        {"--json", "--timeout", "abc", "list"},
+        {"--json", "show"},
+        {"--json", "sync", "x", "--connections", "9"},
+    };
+    for (const auto& args : lines) {
+        auto r = test::tectl(dir.path(), args);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 2);
+        auto error = nlohmann::json::parse(r.out)["error"];
+        CHECK(error["kind"] == "usage");
+        CHECK(error["exit_code"] == 2);
+        CHECK_FALSE(error["message"].get<std::string>().empty());
+        CHECK(error["hint"].get<std::string>().find("--help") != std::string::npos);
+        CHECK_FALSE(r.err.empty());  // the line for people is still there
+    }
+    // After "--", "--json" is a word like any other, not the option.
+    auto literal = test::tectl(dir.path(), {"list", "--bogus", "--", "--json"});
+    CHECK(literal.exit_code == 2);
+    CHECK(literal.out.empty());
+}
+
 TEST_CASE("version and help with examples and exit codes", "[cli]") {
     auto version = test::run({TECTL_BINARY, "--version"});
     CHECK(version.exit_code == 0);

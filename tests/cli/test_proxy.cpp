@@ -101,6 +101,32 @@ TEST_CASE("behind a proxy that wants credentials: 407 is named, URL credentials 
     CHECK(r.out.find(password) == std::string::npos);
     CHECK(r.err.find(password) == std::string::npos);
     CHECK(r.err.find("proxy for 127.0.0.1: " + proxy.url()) != std::string::npos);  // shown bare
+
+    auto wrong = "http://proxyuser:not-it@127.0.0.1:" + std::to_string(proxy.port());
+    auto rejected = test::tectl(dir.path(), adhoc_test(sim), via_proxy(wrong));
+    INFO(rejected.out << rejected.err);
+    CHECK(rejected.exit_code == 5);
+    CHECK(rejected.out.find("the proxy refused the user and password in https_proxy") !=
+          std::string::npos);
+    CHECK(rejected.out.find("not-it") == std::string::npos);
+    CHECK(rejected.err.find("not-it") == std::string::npos);
+}
+
+TEST_CASE("a proxy that is down is named as the problem, not EPMM", "[cli][proxy]") {
+    Simulator sim;
+    std::string down;
+    {
+        ConnectProxy gone;  // its port, closed again
+        down = gone.url();
+    }
+    TempDir dir;
+    auto r = test::tectl(dir.path(), adhoc_test(sim), via_proxy(down));
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(r.out.find("(the proxy from https_proxy)") != std::string::npos);
+    CHECK(r.out.find("check that the proxy in https_proxy is up, or add 127.0.0.1 to no_proxy") !=
+          std::string::npos);
+    CHECK(sim.request_count() == 0);
 }
 
 TEST_CASE("no_proxy naming the EPMM host bypasses the proxy", "[cli][proxy]") {

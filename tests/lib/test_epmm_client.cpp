@@ -136,6 +136,20 @@ TEST_CASE("client: a Retry-After date far ahead ends the retries, reported in se
     CHECK(message.find(", asking to wait ") != std::string::npos);
     CHECK(message.find(" s") != std::string::npos);
     CHECK(message.find("GMT") == std::string::npos);  // the wait, not the header's text
+    CHECK(message.find("limits the request rate (429)") != std::string::npos);  // once, not "keeps"
+    CHECK(message.find("tectl waits at most 30 s") != std::string::npos);
+    CHECK(std::string(error.hint()).find("run the command again in ") != std::string::npos);
+}
+
+TEST_CASE("client: a 503 whose Retry-After is too long says how long it asked", "[epmm]") {
+    Harness h(scripted({response(503, "", {{"retry-after", "3600"}})}));
+    auto error = thrown_by([&] { h.client->ping(); });
+    std::string message = error.what();
+    INFO(message);
+    CHECK(error.kind() == ErrorKind::network);
+    CHECK(message.find("503") != std::string::npos);
+    CHECK(message.find("asking to wait 3600 s") != std::string::npos);
+    CHECK(h.log->requests.size() == 1);
 }
 
 TEST_CASE("client: 5xx after every retry names the host and status", "[epmm]") {
