@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -261,6 +262,10 @@ std::optional<std::string> read_password(const Context& ctx, const EpmmOptions& 
             std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
             text.resize(static_cast<std::size_t>(std::cin.gcount()));
         } else {
+            std::error_code ec;
+            if (std::filesystem::is_directory(file, ec))
+                throw Error(ErrorKind::usage, "--epmm-password-file " + file + " is a directory",
+                            "give the file holding the API user's password");
             std::ifstream in(file, std::ios::binary);
             if (!in) {
                 throw Error(ErrorKind::usage, "--epmm-password-file " + file + ": cannot read it",

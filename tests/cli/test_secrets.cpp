@@ -397,3 +397,14 @@ TEST_CASE("a password file that never ends is refused after 4 KiB", "[cli][secre
     CHECK(r.elapsed < std::chrono::milliseconds(10000));
     CHECK_FALSE(fs::exists(state / "state.json"));
 }
+
+TEST_CASE("a directory given as the password file is named as one", "[cli][secrets]") {
+    TempDir state;
+    TempDir folder;
+    auto r = test::tectl(state.path(), {"create", "--platform", "ios", "--name", "n", "--epmm-user",
+                                        kUser, "--epmm-password-file", folder.path().string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(folder.path().string() + " is a directory") != std::string::npos);
+    CHECK_FALSE(fs::exists(state / "state.json"));
+}
