@@ -76,12 +76,15 @@ void Context::start() {
 
     log::set_debug(global.verbose > 0);
     bool quiet = global.quiet;
-    log::set_sink([quiet](log::Level level, std::string_view message) {
+    // On a terminal a message first clears the line, where a progress bar may stand; the bar
+    // is drawn again below it.
+    const char* clear = stderr_is_terminal() ? "\r\033[K" : "";
+    log::set_sink([quiet, clear](log::Level level, std::string_view message) {
         if (level == log::Level::warning) {
-            std::cerr << "tectl: warning: " << message << '\n';
+            std::cerr << clear << "tectl: warning: " << message << '\n';
         } else if (!quiet || level == log::Level::debug) {
-            std::cerr << (level == log::Level::debug ? "tectl: debug: " : "tectl: ") << message
-                      << '\n';
+            std::cerr << clear << (level == log::Level::debug ? "tectl: debug: " : "tectl: ")
+                      << message << '\n';
         }
     });
 }

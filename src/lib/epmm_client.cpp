@@ -378,6 +378,13 @@ struct Client::Impl {
                                                      host, path, status_text(status), says));
     }
 
+    // A wait long enough to look like a hang is told without -v too.
+    static void tell_wait(const std::string& why, std::chrono::milliseconds delay) {
+        if (delay >= std::chrono::seconds(2))
+            log::info(fmt::format("{}; asking again in {} s", why,
+                                  std::chrono::ceil<std::chrono::seconds>(delay).count()));
+    }
+
     nlohmann::json get(Call call, const std::string& path, const Params& params,
                        std::optional<std::int64_t> space = std::nullopt) {
         std::string full_path = endpoint.api_prefix + path;
@@ -401,6 +408,7 @@ struct Client::Impl {
                     throw;
                 log::debug(fmt::format("GET {}: {}; attempt {} of {} in {} ms", full_path, e.what(),
                                        attempt + 1, options.retry.max_attempts, delay->count()));
+                tell_wait(e.what(), *delay);
                 options.sleep(*delay);
                 continue;
             }
@@ -416,6 +424,9 @@ struct Client::Impl {
                 log::debug(fmt::format("GET {}: {} from {}; attempt {} of {} in {} ms", full_path,
                                        response.status, endpoint.host, attempt + 1,
                                        options.retry.max_attempts, delay->count()));
+                tell_wait(fmt::format("EPMM at {} answered {}", endpoint.host,
+                                      status_text(response.status)),
+                          *delay);
                 options.sleep(*delay);
                 continue;
             }

@@ -328,3 +328,26 @@ TEST_CASE("cli faults: invalid UTF-8 in device fields is synced and indexed repa
     CHECK(text.exit_code == 0);
     CHECK(text.out.find("model " + model) != std::string::npos);
 }
+
+TEST_CASE("cli faults: a long wait before a retry is told without -v", "[cli][faults]") {
+    Simulator sim(SimConfig().fault({{"kind", "status"},
+                                     {"status", 429},
+                                     {"retry_after", 2},
+                                     {"count", 1},
+                                     {"path", "/api/v2/devices"}}));
+    TempDir state;
+    RunOptions with_password;
+    with_password.env["TECTL_EPMM_PASSWORD"] = test::kSimPassword;
+    REQUIRE(test::tectl(state.path(),
+                        {"create", "--platform", "ios", "--name", "a", "--epmm-host",
+                         "127.0.0.1:" + std::to_string(sim.port()), "--epmm-user", test::kSimUser,
+                         "--cacert", sim.ca_file().string()},
+                        with_password)
+                .exit_code == 0);
+    auto r = test::tectl(state.path(), {"sync", "a", "--connections", "1"}, with_password);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("tectl: EPMM at 127.0.0.1 answered 429") != std::string::npos);
+    CHECK(r.err.find("; asking again in 2 s") != std::string::npos);
+    CHECK(r.err.find("\033[K") == std::string::npos);  // not a terminal: no line clearing
+}
