@@ -99,11 +99,12 @@ void run_test(Context& ctx, const TestOptions& options) {
     doc["recorded"] = recorded;
     if (!run.result.ok) {
         ErrorKind kind = run.failure.value_or(ErrorKind::failure);
-        doc["error"] = {{"kind", kind_name(kind)},
-                        {"message", run.result.checks.empty() ? "" : run.result.checks.back().detail},
-                        {"check", run.result.checks.empty() ? "" : run.result.checks.back().name},
-                        {"hint", run.hint},
-                        {"exit_code", exit_code(kind)}};
+        doc["error"] = {
+            {"kind", kind_name(kind)},
+            {"message", run.result.checks.empty() ? "" : run.result.checks.back().detail},
+            {"check", run.result.checks.empty() ? "" : run.result.checks.back().name},
+            {"hint", run.hint},
+            {"exit_code", exit_code(kind)}};
     }
     ctx.emit(doc);
 

@@ -199,17 +199,17 @@ int main(int argc, char** argv) {
                                      near.empty() ? "" : "; did you mean '" + near + "'?")
                       << " (run 'tectl --help' for the list)\n";
             if (json)
-                emit_json_error(tectl::Error(
-                    tectl::ErrorKind::usage, fmt::format("unknown command '{}'", *word),
-                    (near.empty() ? "" : "did you mean '" + near + "'? ") +
-                        "run 'tectl --help' for the list"));
+                emit_json_error(tectl::Error(tectl::ErrorKind::usage,
+                                             fmt::format("unknown command '{}'", *word),
+                                             (near.empty() ? "" : "did you mean '" + near + "'? ") +
+                                                 "run 'tectl --help' for the list"));
             return 2;
         }
-        std::string help = "run 'tectl " +
-                           (app.get_subcommands().empty()
-                                ? std::string("")
-                                : app.get_subcommands().front()->get_name() + " ") +
-                           "--help'";
+        std::string help =
+            "run 'tectl " +
+            (app.get_subcommands().empty() ? std::string("")
+                                           : app.get_subcommands().front()->get_name() + " ") +
+            "--help'";
         std::cerr << "tectl: error: " << e.what() << " (" << help << ")\n";
         if (json)
             emit_json_error(tectl::Error(tectl::ErrorKind::usage, e.what(), help));

@@ -341,8 +341,10 @@ TransportError classify(CURL* curl, CURLcode code, const std::string& curl_text,
         return TransportError(FailureReason::proxy,
                               fmt::format("the proxy {} did not open a tunnel to {}:{}: {}",
                                           proxy_name, host, port, curl_text),
-                              "check that " + proxy->url + " is an HTTP proxy that allows "
-                              "CONNECT, or add " + host + " to no_proxy");
+                              "check that " + proxy->url +
+                                  " is an HTTP proxy that allows "
+                                  "CONNECT, or add " +
+                                  host + " to no_proxy");
 
     switch (code) {
         case CURLE_COULDNT_RESOLVE_HOST:

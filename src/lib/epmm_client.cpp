@@ -350,24 +350,22 @@ struct Client::Impl {
                          "check the host name and the API prefix (/api/v2; behind Ivanti "
                          "Connected Cloud, /rest/api/v2)");
         std::string tries = attempts > 1 ? fmt::format(" after {} attempts", attempts) : "";
-        std::string asks =
-            retry_after_too_long
-                ? fmt::format(", asking to wait {} s (tectl waits at most {} s)",
-                              retry_after_too_long->count(),
-                              std::chrono::duration_cast<std::chrono::seconds>(
-                                  options.retry.max_retry_after)
-                                  .count())
-                : "";
+        std::string asks = retry_after_too_long
+                               ? fmt::format(", asking to wait {} s (tectl waits at most {} s)",
+                                             retry_after_too_long->count(),
+                                             std::chrono::duration_cast<std::chrono::seconds>(
+                                                 options.retry.max_retry_after)
+                                                 .count())
+                               : "";
         if (status == 429)
             return Error(ErrorKind::network,
                          fmt::format("EPMM at {} {} (429){}{}{}", host,
                                      attempts > 1 ? "keeps limiting the request rate"
                                                   : "limits the request rate",
                                      tries, asks, says),
-                         retry_after_too_long
-                             ? fmt::format("run the command again in {} s",
-                                           retry_after_too_long->count())
-                             : "wait a while and run the command again");
+                         retry_after_too_long ? fmt::format("run the command again in {} s",
+                                                            retry_after_too_long->count())
+                                              : "wait a while and run the command again");
         if (status >= 500)
             return Error(ErrorKind::network,
                          fmt::format("EPMM at {} answered GET {} with {}{}{}{}", host, path,

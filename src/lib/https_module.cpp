@@ -79,7 +79,8 @@ const HttpsModule& open_module() {
                                         : "reinstall tectl: the module must come from the same "
                                           "build as the program");
         }
-        auto entry = reinterpret_cast<const HttpsModule* (*)()>(dlsym(handle, "tectl_https_module"));
+        auto entry =
+            reinterpret_cast<const HttpsModule* (*)()>(dlsym(handle, "tectl_https_module"));
         if (!entry)
             throw Error(ErrorKind::failure, path.string() + " is not tectl's HTTPS module",
                         "reinstall tectl");

@@ -136,8 +136,9 @@ bool read_rfc850_date(std::string_view text, DateParts& d) {
 bool read_asctime_date(std::string_view text, DateParts& d) {
     DateReader r(text);
     return r.day_name(false) && r.literal(" ") && r.month(d.month) && r.literal(" ") &&
-           r.number(2, d.day, true) && r.literal(" ") && r.time_of_day(d.hour, d.minute, d.second) &&
-           r.literal(" ") && r.number(4, d.year) && r.done();
+           r.number(2, d.day, true) && r.literal(" ") &&
+           r.time_of_day(d.hour, d.minute, d.second) && r.literal(" ") && r.number(4, d.year) &&
+           r.done();
 }
 
 // Whole seconds: a clock's nanoseconds would overflow for dates past 2262.

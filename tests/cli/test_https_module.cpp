@@ -17,8 +17,13 @@ using test::TempDir;
 namespace {
 
 std::vector<std::string> adhoc_test(const Simulator& sim) {
-    return {"test", "--epmm-host", "127.0.0.1:" + std::to_string(sim.port()), "--epmm-user",
-            test::kSimUser, "--cacert", sim.ca_file().string()};
+    return {"test",
+            "--epmm-host",
+            "127.0.0.1:" + std::to_string(sim.port()),
+            "--epmm-user",
+            test::kSimUser,
+            "--cacert",
+            sim.ca_file().string()};
 }
 
 RunOptions tracing_libraries() {
@@ -40,11 +45,10 @@ test::RunResult run_program(const std::filesystem::path& program,
 
 TEST_CASE("commands that stay offline do not load libcurl; EPMM commands do", "[cli][module]") {
     TempDir dir;
-    for (std::vector<std::string> args :
-         {std::vector<std::string>{"--version"},
-          {"create", "--platform", "ios", "--name", "Phones"},
-          {"list", "--json"},
-          {"show", "Phones", "--json"}}) {
+    for (std::vector<std::string> args : {std::vector<std::string>{"--version"},
+                                          {"create", "--platform", "ios", "--name", "Phones"},
+                                          {"list", "--json"},
+                                          {"show", "Phones", "--json"}}) {
         auto r = test::tectl(dir.path(), args, tracing_libraries());
         INFO(args[0] << ": " << r.err.substr(0, 2000));
         CHECK(r.exit_code == 0);
@@ -117,8 +121,8 @@ TEST_CASE("a program without its HTTPS module works offline and says what is mis
     auto broken = run_program(program, state.path(), adhoc_test(sim), with_password);
     INFO(broken.out << broken.err);
     CHECK(broken.exit_code == 1);
-    CHECK(broken.err.find("cannot load tectl's HTTPS module " + (bin / "tectl-https.so").string()) !=
-          std::string::npos);
+    CHECK(broken.err.find("cannot load tectl's HTTPS module " +
+                          (bin / "tectl-https.so").string()) != std::string::npos);
     CHECK(broken.err.find("reinstall tectl: the module must come from the same build") !=
           std::string::npos);
 

@@ -19,8 +19,9 @@ using test::TempDir;
 namespace {
 
 std::vector<std::string> epmm_options(const Simulator& sim) {
-    return {"--epmm-host", "127.0.0.1:" + std::to_string(sim.port()), "--epmm-user",
-            test::kSimUser, "--cacert", sim.ca_file().string()};
+    return {"--epmm-host", "127.0.0.1:" + std::to_string(sim.port()),
+            "--epmm-user", test::kSimUser,
+            "--cacert",    sim.ca_file().string()};
 }
 
 std::vector<std::string> adhoc_test(const Simulator& sim) {
@@ -75,9 +76,10 @@ TEST_CASE("behind a proxy: test and sync reach EPMM through CONNECT tunnels", "[
     CHECK(sync.out.find("\"devices\": 1000") != std::string::npos);
 }
 
-TEST_CASE("behind a proxy that wants credentials: 407 is named, URL credentials are used "
-          "and never shown",
-          "[cli][proxy]") {
+TEST_CASE(
+    "behind a proxy that wants credentials: 407 is named, URL credentials are used "
+    "and never shown",
+    "[cli][proxy]") {
     Simulator sim;
     const std::string password = "pr0xy-Secret";
     ConnectProxy proxy("Basic " + epmm::basic_token("proxyuser", password));
@@ -86,14 +88,15 @@ TEST_CASE("behind a proxy that wants credentials: 407 is named, URL credentials 
     auto refused = test::tectl(dir.path(), adhoc_test(sim), via_proxy(proxy.url()));
     INFO(refused.out << refused.err);
     CHECK(refused.exit_code == 5);
-    CHECK(refused.out.find("the proxy " + proxy.url() + " (https_proxy) requires authentication "
+    CHECK(refused.out.find("the proxy " + proxy.url() +
+                           " (https_proxy) requires authentication "
                            "(407)") != std::string::npos);
     CHECK(refused.out.find("put the proxy's user and password in its URL") != std::string::npos);
     CHECK(proxy.refused() >= 1);
     CHECK(sim.request_count() == 0);
 
-    auto with_credentials = "http://proxyuser:" + password + "@127.0.0.1:" +
-                            std::to_string(proxy.port());
+    auto with_credentials =
+        "http://proxyuser:" + password + "@127.0.0.1:" + std::to_string(proxy.port());
     auto r = test::tectl(dir.path(), adhoc_test(sim), via_proxy(with_credentials));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);

@@ -308,7 +308,8 @@ TEST_CASE("a signal ends a sync or live search at once while it waits on EPMM", 
                 ::kill(pid, signo);
                 CHECK(wait_exit(pid) == 128 + signo);
                 // libcurl looks at the cancel about once a second while a request waits.
-                CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::milliseconds(2500));
+                CHECK(std::chrono::steady_clock::now() - signalled <
+                      std::chrono::milliseconds(2500));
                 INFO("stderr: " << test::read_file(inputs / "stderr"));
                 CHECK(test::read_file(inputs / "stderr").find("interrupted") != std::string::npos);
                 // The state as it was; the first sync's index was never committed, so it

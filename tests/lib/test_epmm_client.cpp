@@ -124,8 +124,7 @@ TEST_CASE("client: a long Retry-After ends the retries and is reported", "[epmm]
     CHECK(h.log->requests.size() == 1);
 }
 
-TEST_CASE("client: a Retry-After date far ahead ends the retries, reported in seconds",
-          "[epmm]") {
+TEST_CASE("client: a Retry-After date far ahead ends the retries, reported in seconds", "[epmm]") {
     Harness h(scripted({response(429, "", {{"retry-after", "Fri, 01 Jan 2100 00:00:00 GMT"}})}));
     auto error = thrown_by([&] { h.client->ping(); });
     std::string message = error.what();
